@@ -1,0 +1,75 @@
+package io.opentalking.controlplane;
+
+import io.opentalking.controlplane.availability.ModelStatus;
+import io.opentalking.controlplane.availability.ModelsSnapshot;
+import io.opentalking.controlplane.cli.Doctor;
+import io.opentalking.controlplane.config.AppConfig;
+import io.opentalking.controlplane.config.ConfigException;
+import io.opentalking.controlplane.config.ConfigLoader;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+
+/** Entry point: {@code serve} (default) or {@code doctor}. Exit code 2 means invalid configuration. */
+public final class Main {
+    public static final int EXIT_CONFIG = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        String cmd = args.length == 0 ? "serve" : args[0];
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        switch (cmd) {
+            case "serve" -> serve();
+            case "doctor" -> System.exit(Doctor.run(System.getenv(), Path.of("").toAbsolutePath(), rest, System.out));
+            case "--help", "-h", "help" -> {
+                System.out.println("usage: opentalking-controlplane [serve | doctor [--json]]");
+                System.exit(0);
+            }
+            default -> {
+                System.err.println("unknown command '" + cmd + "'; usage: [serve | doctor [--json]]");
+                System.exit(64);
+            }
+        }
+    }
+
+    private static void serve() {
+        AppConfig cfg;
+        try {
+            cfg = ConfigLoader.load(System.getenv(), Path.of("").toAbsolutePath());
+        } catch (ConfigException e) {
+            System.err.println("configuration error: " + e.getMessage());
+            System.exit(EXIT_CONFIG);
+            return;
+        }
+        ControlPlane cp = ControlPlane.start(cfg, Clock.systemUTC());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            cp.close();
+            stopped.countDown();
+        }, "shutdown"));
+        System.out.println("OpenTalking control plane listening on http://" + cfg.server().host() + ":" + cp.port());
+        System.out.println("  config file: " + cfg.configFile().map(Path::toString).orElse("(none; env and defaults)"));
+        System.out.println("  store:       " + cfg.store().describe());
+        System.out.println("  avatars:     " + cfg.avatarsDir());
+        Thread.ofVirtual().start(() -> {
+            ModelsSnapshot s = cp.availability().current();
+            System.out.println("  models:      " + s.statuses().stream().map(Main::summary)
+                    .collect(Collectors.joining(", ")));
+        });
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String summary(ModelStatus s) {
+        return s.id() + (s.connected() ? " ✓ " : " ✗ ") + s.reason().wireName();
+    }
+}

@@ -1,0 +1,56 @@
+package io.opentalking.controlplane.http;
+
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.opentalking.controlplane.availability.ModelAvailability;
+import io.opentalking.controlplane.availability.ModelStatus;
+import io.opentalking.controlplane.availability.ModelsSnapshot;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code GET /models}: the catalog and each model's status, served from the shared snapshot. */
+final class ModelRoutes {
+    private final ModelAvailability availability;
+    private final Clock clock;
+
+    ModelRoutes(ModelAvailability availability, Clock clock) {
+        this.availability = availability;
+        this.clock = clock;
+    }
+
+    void register(HttpRouting.Builder routing, RouteTable table) {
+        table.add(routing, "GET", "/models", this::models);
+    }
+
+    private void models(ServerRequest req, ServerResponse res) {
+        ModelsSnapshot snap = availability.current();
+        res.header("X-Models-Snapshot-Age-Ms", Long.toString(Math.max(0, snap.age(clock.instant()).toMillis())));
+        Json.send(res, 200, body(snap));
+    }
+
+    static Map<String, Object> body(ModelsSnapshot snap) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("models", snap.modelIds());
+        out.put("statuses", snap.statuses().stream().map(ModelRoutes::status).toList());
+        out.put("default_model", snap.defaultModel().orElse(null));
+        return out;
+    }
+
+    static Map<String, Object> status(ModelStatus s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("backend", s.backend().wireName());
+        m.put("connected", s.connected());
+        m.put("reason", s.reason().wireName());
+        s.detail().ifPresent(d -> m.put("detail", d));
+        return m;
+    }
+
+    static List<Map<String, Object>> statuses(ModelsSnapshot snap) {
+        return snap.statuses().stream().map(ModelRoutes::status).toList();
+    }
+}

@@ -1,0 +1,157 @@
+package io.opentalking.controlplane.ops;
+
+import io.helidon.webserver.http.Filter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentalking.controlplane.availability.ModelAvailability;
+import io.opentalking.controlplane.availability.ModelsSnapshot;
+import io.opentalking.controlplane.availability.ProbeObserver;
+import io.opentalking.controlplane.queue.Admission;
+import io.opentalking.controlplane.queue.QueueChange;
+import io.opentalking.controlplane.queue.QueueListener;
+import io.opentalking.controlplane.queue.QueueStatusReader;
+import io.opentalking.controlplane.queue.QueueStoreException;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Prometheus metrics through Micrometer: models, probes, queue, store errors, HTTP requests. */
+public final class Metrics implements ProbeObserver, QueueListener {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Clock clock;
+    private final MultiGauge modelConnected;
+    private final Counter grants;
+    private final Counter timeouts;
+    private final Counter leaseLosses;
+    private final Counter holdExpirations;
+    private final Counter queueFull;
+    private final Counter queueStoreErrors;
+    private final Counter statusReadErrors;
+    private final AtomicReference<CachedReading> lastReading = new AtomicReference<>();
+
+    private record CachedReading(long at, QueueStatusReader.Reading reading) {
+    }
+
+    public Metrics(Clock clock) {
+        this.clock = clock;
+        this.modelConnected = MultiGauge.builder("opentalking.model.connected")
+                .description("1 when the model is usable, by model, backend and reason").register(registry);
+        this.grants = Counter.builder("opentalking.queue.grants").description("slots granted").register(registry);
+        this.timeouts = Counter.builder("opentalking.queue.timeouts").description("waits that timed out")
+                .register(registry);
+        this.leaseLosses = Counter.builder("opentalking.queue.lease.losses")
+                .description("slots or places reclaimed because a lease ran out").register(registry);
+        this.holdExpirations = Counter.builder("opentalking.queue.hold.expirations")
+                .description("holds ended by the maximum session time").register(registry);
+        this.queueFull = Counter.builder("opentalking.queue.full").description("admissions refused: queue full")
+                .register(registry);
+        this.queueStoreErrors = Counter.builder("opentalking.store.errors").tag("op", "queue")
+                .description("store failures").register(registry);
+        this.statusReadErrors = Counter.builder("opentalking.store.errors").tag("op", "queue_status_read")
+                .description("store failures").register(registry);
+    }
+
+    /** Gauges that read live state at scrape time. */
+    public void bind(ModelAvailability availability, QueueStatusReader status, int slotsTotal) {
+        Gauge.builder("opentalking.models.snapshot.age", availability,
+                        a -> a.peek().map(s -> s.age(clock.instant()).toMillis() / 1000.0).orElse(Double.NaN))
+                .baseUnit("seconds").description("age of the model snapshot").register(registry);
+        Gauge.builder("opentalking.queue.waiting", status, s -> reading(s).status().queueSize())
+                .description("sessions waiting for a slot").register(registry);
+        Gauge.builder("opentalking.queue.slot.occupied", status, s -> reading(s).status().slotOccupied() ? 1 : 0)
+                .description("1 when a slot is in use").register(registry);
+        Gauge.builder("opentalking.queue.slots.total", () -> slotsTotal).description("slots in the pool")
+                .register(registry);
+    }
+
+    /** One store read per scrape, shared by the queue gauges. */
+    private QueueStatusReader.Reading reading(QueueStatusReader reader) {
+        long now = clock.millis();
+        CachedReading c = lastReading.get();
+        if (c == null || now - c.at > 500) {
+            c = new CachedReading(now, countingReader(reader).readStatus());
+            lastReading.set(c);
+        }
+        return c.reading;
+    }
+
+    /** Wraps a reader so that every degraded answer is counted. */
+    public QueueStatusReader countingReader(QueueStatusReader reader) {
+        return () -> {
+            QueueStatusReader.Reading r = reader.readStatus();
+            if (r.source() == QueueStatusReader.Source.UNAVAILABLE) {
+                statusReadErrors.increment();
+            }
+            return r;
+        };
+    }
+
+    @Override
+    public void probed(String kind, Duration took, boolean ok) {
+        Timer.builder("opentalking.probe.duration").tag("backend", kind).tag("outcome", ok ? "ok" : "fail")
+                .publishPercentileHistogram().description("probe duration").register(registry).record(took);
+    }
+
+    @Override
+    public void snapshotTaken(ModelsSnapshot snapshot) {
+        modelConnected.register(snapshot.statuses().stream().map(s -> MultiGauge.Row.of(
+                Tags.of("model", s.id(), "backend", s.backend().wireName(), "reason", s.reason().wireName()),
+                s.connected() ? 1 : 0)).toList(), true);
+    }
+
+    @Override
+    public void onChange(QueueChange change) {
+        switch (change) {
+            case QueueChange.Granted g -> grants.increment();
+            case QueueChange.TimedOut t -> timeouts.increment();
+            case QueueChange.LeaseLost l -> leaseLosses.increment();
+            case QueueChange.HoldExpired h -> holdExpirations.increment();
+            default -> {
+            }
+        }
+    }
+
+    @Override
+    public void onAdmission(String sessionId, Admission admission) {
+        switch (admission) {
+            case Admission.Granted g -> grants.increment();
+            case Admission.Full f -> queueFull.increment();
+            default -> {
+            }
+        }
+    }
+
+    @Override
+    public void onStoreError(QueueStoreException e) {
+        queueStoreErrors.increment();
+    }
+
+    /** Counts requests and their latency by route pattern, method and status. */
+    public Filter httpFilter() {
+        return (chain, req, res) -> {
+            long t0 = System.nanoTime();
+            try {
+                chain.proceed();
+            } finally {
+                String route = req.matchingPattern().orElse("unmatched");
+                Timer.builder("opentalking.http.requests").tags(List.of(
+                                io.micrometer.core.instrument.Tag.of("route", route),
+                                io.micrometer.core.instrument.Tag.of("method", req.prologue().method().text()),
+                                io.micrometer.core.instrument.Tag.of("status", Integer.toString(res.status().code()))))
+                        .description("HTTP requests").register(registry)
+                        .record(Duration.ofNanos(System.nanoTime() - t0));
+            }
+        };
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}

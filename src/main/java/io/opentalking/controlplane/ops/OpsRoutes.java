@@ -1,0 +1,80 @@
+package io.opentalking.controlplane.ops;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.opentalking.controlplane.availability.ModelAvailability;
+import io.opentalking.controlplane.availability.ModelsSnapshot;
+import io.opentalking.controlplane.http.HttpApi;
+import io.opentalking.controlplane.queue.QueueStatusReader;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Operator routes: {@code /metrics}, {@code /openapi.json}, the status page {@code /} and its data. */
+public final class OpsRoutes implements HttpApi.Extension {
+    private final Metrics metrics;
+    private final ModelAvailability availability;
+    private final QueueStatusReader status;
+    private final Clock clock;
+    private final byte[] openapi;
+    private final byte[] page;
+
+    public OpsRoutes(Metrics metrics, ModelAvailability availability, QueueStatusReader status, Clock clock) {
+        this.metrics = metrics;
+        this.availability = availability;
+        this.status = status;
+        this.clock = clock;
+        this.openapi = resource("/openapi.json");
+        this.page = resource("/status/index.html");
+    }
+
+    @Override
+    public void accept(HttpRouting.Builder routing, HttpApi.Registrar reg) {
+        reg.get("/metrics", this::metrics);
+        reg.get("/openapi.json", (req, res) -> bytes(res, openapi, "application/json; charset=utf-8"));
+        reg.get("/", (req, res) -> bytes(res, page, "text/html; charset=utf-8"));
+        reg.get("/status.json", this::statusJson);
+    }
+
+    private void metrics(ServerRequest req, ServerResponse res) {
+        bytes(res, metrics.scrape().getBytes(StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
+    }
+
+    /** Everything the status page shows, in one request. */
+    private void statusJson(ServerRequest req, ServerResponse res) {
+        ModelsSnapshot snap = availability.current();
+        QueueStatusReader.Reading q = status.readStatus();
+        Map<String, Object> body = new LinkedHashMap<>(HttpApi.modelsBody(snap));
+        Map<String, Object> queue = new LinkedHashMap<>();
+        queue.put("slot_occupied", q.status().slotOccupied());
+        queue.put("queue_size", q.status().queueSize());
+        queue.put("source", q.source().header());
+        body.put("queue", queue);
+        body.put("snapshot_age_ms", Math.max(0, snap.age(clock.instant()).toMillis()));
+        body.put("snapshot_taken_at", snap.takenAt().toString());
+        HttpApi.sendJson(res, 200, body);
+    }
+
+    private static void bytes(ServerResponse res, byte[] body, String type) {
+        res.header(HeaderNames.CONTENT_TYPE, type);
+        res.send(body);
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = OpsRoutes.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

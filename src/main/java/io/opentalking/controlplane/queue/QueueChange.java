@@ -1,0 +1,30 @@
+package io.opentalking.controlplane.queue;
+
+/** One thing an atomic queue step did to one session. */
+public sealed interface QueueChange {
+    String sessionId();
+
+    /** The session now holds a slot. */
+    record Granted(String sessionId) implements QueueChange {
+    }
+
+    /** The session waited longer than the slot timeout and was dropped. */
+    record TimedOut(String sessionId) implements QueueChange {
+    }
+
+    /** The session held its slot for the maximum time and lost it. */
+    record HoldExpired(String sessionId) implements QueueChange {
+    }
+
+    /** The session's lease ran out (its replica died or could not renew); its place was reclaimed. */
+    record LeaseLost(String sessionId) implements QueueChange {
+    }
+
+    /** The session's hold ends in {@code remainingSec} seconds. */
+    record Expiring(String sessionId, long remainingSec) implements QueueChange {
+    }
+
+    /** The session left (DELETE or shutdown) and gave its place or slot back. */
+    record Left(String sessionId, boolean wasHolding) implements QueueChange {
+    }
+}

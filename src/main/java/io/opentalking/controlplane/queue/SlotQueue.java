@@ -1,0 +1,200 @@
+package io.opentalking.controlplane.queue;
+
+import io.opentalking.controlplane.config.QueueConfig;
+import io.opentalking.controlplane.events.EventBus;
+import io.opentalking.controlplane.events.SessionEvent;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The GPU slot queue as this replica sees it: admits sessions through atomic store steps, renews the leases of
+ * the sessions it owns, sweeps expired leases, waits and holds, and turns every change into the session's events.
+ * A session this replica cannot renew in time is given up locally before its lease runs out, so a slot is never
+ * held twice.
+ */
+public final class SlotQueue implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SlotQueue.class.getName());
+
+    private final SlotStore store;
+    private final QueueConfig cfg;
+    private final QueueLimits limits;
+    private final EventBus events;
+    private final Clock clock;
+    private final List<QueueListener> listeners = new CopyOnWriteArrayList<>();
+    /** Sessions this replica enqueued and still owns, with the time of their last successful renewal. */
+    private final Map<String, Long> owned = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+    private Thread renewer;
+    private Thread sweeper;
+
+    public SlotQueue(SlotStore store, QueueConfig cfg, EventBus events, Clock clock) {
+        this.store = store;
+        this.cfg = cfg;
+        this.limits = QueueLimits.from(cfg);
+        this.events = events;
+        this.clock = clock;
+    }
+
+    public void addListener(QueueListener l) {
+        listeners.add(l);
+    }
+
+    public void start() {
+        renewer = Thread.ofVirtual().name("queue-renew").start(() -> loop(cfg.lease().dividedBy(3), this::renewOwned));
+        sweeper = Thread.ofVirtual().name("queue-sweep").start(() -> loop(cfg.sweepInterval(), this::sweep));
+    }
+
+    /** Asks for a slot. Throws {@link QueueStoreException} if the store is down. */
+    public Admission enqueue(String sessionId) {
+        long now = clock.millis();
+        Transition t = guarded(() -> store.enqueue(sessionId, limits));
+        Admission a = t.admission();
+        if (a instanceof Admission.Granted || a instanceof Admission.Queued) {
+            owned.put(sessionId, now);
+        }
+        listeners.forEach(l -> l.onAdmission(sessionId, a));
+        switch (a) {
+            case Admission.Full f -> events.publish(sessionId, SessionEvent.queued(sessionId, -1, "queue_full"));
+            case Admission.Granted g -> events.publish(sessionId, SessionEvent.queued(sessionId, 0, "slot_acquired"));
+            default -> {
+            }
+        }
+        apply(t);
+        return a;
+    }
+
+    /** Gives the slot back or leaves the waiting list; a session not in the queue is fine. */
+    public void leave(String sessionId) {
+        owned.remove(sessionId);
+        apply(guarded(() -> store.leave(sessionId, limits)));
+    }
+
+    public Membership membership(String sessionId) {
+        return guarded(() -> store.membership(sessionId));
+    }
+
+    /** One sweep now: reclaims expired leases, waits and holds; promotes waiters. */
+    public void sweep() {
+        apply(guarded(() -> store.sweep(limits)));
+    }
+
+    /** Renews every session this replica owns; gives up those it could not renew for too long. */
+    public void renewOwned() {
+        if (owned.isEmpty()) {
+            return;
+        }
+        long sentAt = clock.millis();
+        List<String> ids = List.copyOf(owned.keySet());
+        try {
+            Transition t = guarded(() -> store.renew(ids, limits));
+            ids.forEach(id -> owned.computeIfPresent(id, (k, v) -> sentAt));
+            apply(t);
+        } catch (QueueStoreException e) {
+            giveUpStale(sentAt);
+        }
+    }
+
+    /** Local give-up: safely before the store's lease ends, so no one else can have been granted our slot yet. */
+    private void giveUpStale(long now) {
+        long giveUpAfter = cfg.lease().toMillis() - Math.max(cfg.lease().toMillis() / 5, 100);
+        owned.forEach((id, lastOk) -> {
+            if (now - lastOk >= giveUpAfter && owned.remove(id, lastOk)) {
+                LOG.log(System.Logger.Level.WARNING, "could not renew the queue lease of session {0}; giving it up", id);
+                notifyChange(new QueueChange.LeaseLost(id));
+            }
+        });
+    }
+
+    public int ownedCount() {
+        return owned.size();
+    }
+
+    private void apply(Transition t) {
+        for (QueueChange c : t.changes()) {
+            switch (c) {
+                case QueueChange.Left l -> owned.remove(l.sessionId());
+                case QueueChange.TimedOut x -> owned.remove(x.sessionId());
+                case QueueChange.HoldExpired x -> owned.remove(x.sessionId());
+                case QueueChange.LeaseLost x -> owned.remove(x.sessionId());
+                default -> {
+                }
+            }
+            notifyChange(c);
+        }
+        List<String> after = t.waitingAfter();
+        for (int i = 0; i < after.size(); i++) {
+            String id = after.get(i);
+            if (t.waitingBefore().indexOf(id) != i) {
+                events.publish(id, SessionEvent.queued(id, i + 1, "waiting"));
+            }
+        }
+    }
+
+    private void notifyChange(QueueChange c) {
+        SessionEvent e = switch (c) {
+            case QueueChange.Granted g -> SessionEvent.queued(g.sessionId(), 0, "slot_acquired");
+            case QueueChange.TimedOut x -> SessionEvent.queued(x.sessionId(), -1, "timeout");
+            case QueueChange.HoldExpired x -> SessionEvent.expired(x.sessionId(), "session_expired");
+            case QueueChange.LeaseLost x -> SessionEvent.expired(x.sessionId(), "lease_lost");
+            case QueueChange.Expiring x -> SessionEvent.expiring(x.sessionId(), x.remainingSec());
+            case QueueChange.Left l -> null;
+        };
+        if (e != null) {
+            events.publish(c.sessionId(), e);
+        }
+        for (QueueListener l : listeners) {
+            try {
+                l.onChange(c);
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "queue listener failed", ex);
+            }
+        }
+    }
+
+    private <T> T guarded(java.util.function.Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (QueueStoreException e) {
+            listeners.forEach(l -> l.onStoreError(e));
+            throw e;
+        }
+    }
+
+    private void loop(Duration every, Runnable task) {
+        while (!closed) {
+            try {
+                Thread.sleep(every.toMillis());
+                task.run();
+            } catch (InterruptedException e) {
+                return;
+            } catch (QueueStoreException e) {
+                LOG.log(System.Logger.Level.DEBUG, "queue store step failed: {0}", e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "queue background step failed", e);
+            }
+        }
+    }
+
+    /** Stops the loops and gives every slot and place this replica holds back to the queue. */
+    @Override
+    public void close() {
+        closed = true;
+        if (renewer != null) {
+            renewer.interrupt();
+            sweeper.interrupt();
+        }
+        for (String id : List.copyOf(owned.keySet())) {
+            try {
+                leave(id);
+            } catch (QueueStoreException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not give session {0} back on shutdown; its lease will "
+                        + "expire", id);
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.opentalking.controlplane.sessions;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/** Session records with a TTL. Implementations throw {@link SessionStoreException} when the store fails. */
+public interface SessionRepository {
+    void create(Session session, Duration ttl);
+
+    Optional<Session> find(String id);
+
+    /**
+     * Moves the session to {@code to} only if its state is one of {@code from}; final states never change.
+     * Returns the record after the attempt (changed or not), empty if there is no such session.
+     */
+    Optional<Session> transition(String id, Set<SessionState> from, SessionState to, String reason, Duration ttl);
+
+    void delete(String id);
+}

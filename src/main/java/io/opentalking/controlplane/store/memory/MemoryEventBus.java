@@ -1,0 +1,103 @@
+package io.opentalking.controlplane.store.memory;
+
+import io.opentalking.controlplane.events.EventBus;
+import io.opentalking.controlplane.events.SessionEvent;
+import io.opentalking.controlplane.events.StoredEvent;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Consumer;
+
+/** Per-session event logs and live listeners for a single replica. Logs are dropped after {@code ttl} idle. */
+public final class MemoryEventBus implements EventBus {
+    static final int LOG_LENGTH = 64;
+
+    private final Clock clock;
+    private final Duration ttl;
+    private final Map<String, Log> logs = new ConcurrentHashMap<>();
+    private final Map<String, Set<Consumer<StoredEvent>>> listeners = new ConcurrentHashMap<>();
+
+    private static final class Log {
+        final Deque<StoredEvent> events = new ArrayDeque<>();
+        long seq;
+        long touched;
+    }
+
+    public MemoryEventBus(Clock clock, Duration ttl) {
+        this.clock = clock;
+        this.ttl = ttl;
+    }
+
+    @Override
+    public boolean publish(String sessionId, SessionEvent event) {
+        long now = clock.millis();
+        Log log = logs.computeIfAbsent(sessionId, k -> new Log());
+        StoredEvent stored;
+        synchronized (log) {
+            log.seq++;
+            log.touched = now;
+            stored = new StoredEvent(Long.toString(log.seq), event);
+            log.events.addLast(stored);
+            while (log.events.size() > LOG_LENGTH) {
+                log.events.removeFirst();
+            }
+        }
+        for (Consumer<StoredEvent> l : listeners.getOrDefault(sessionId, Set.of())) {
+            l.accept(stored);
+        }
+        if (stored.id().endsWith("0")) {
+            logs.entrySet().removeIf(e -> now - e.getValue().touched > ttl.toMillis());
+        }
+        return true;
+    }
+
+    @Override
+    public List<StoredEvent> since(String sessionId, String afterId) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return List.of();
+        }
+        synchronized (log) {
+            if (afterId == null) {
+                return log.events.isEmpty() ? List.of() : List.of(log.events.getLast());
+            }
+            List<StoredEvent> out = new ArrayList<>();
+            for (StoredEvent e : log.events) {
+                if (compareIds(e.id(), afterId) > 0) {
+                    out.add(e);
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public Subscription subscribe(String sessionId, Consumer<StoredEvent> listener) {
+        listeners.computeIfAbsent(sessionId, k -> new CopyOnWriteArraySet<>()).add(listener);
+        return () -> listeners.computeIfPresent(sessionId, (k, set) -> {
+            set.remove(listener);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    @Override
+    public int compareIds(String a, String b) {
+        return Long.compare(parse(a), parse(b));
+    }
+
+    private static long parse(String id) {
+        try {
+            return Long.parseLong(id.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

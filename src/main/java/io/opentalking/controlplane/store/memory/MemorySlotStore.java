@@ -1,0 +1,223 @@
+package io.opentalking.controlplane.store.memory;
+
+import io.opentalking.controlplane.queue.Admission;
+import io.opentalking.controlplane.queue.Membership;
+import io.opentalking.controlplane.queue.QueueChange;
+import io.opentalking.controlplane.queue.QueueKeys;
+import io.opentalking.controlplane.queue.QueueLimits;
+import io.opentalking.controlplane.queue.QueueStatus;
+import io.opentalking.controlplane.queue.QueueStatusReader;
+import io.opentalking.controlplane.queue.SlotStore;
+import io.opentalking.controlplane.queue.Transition;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The slot queue for a single replica, in memory, with the same step semantics as the Redis scripts: every
+ * step reclaims, promotes in FIFO order and rewrites the status hash under one lock.
+ */
+public final class MemorySlotStore implements SlotStore, QueueStatusReader {
+    private final Clock clock;
+    private final Map<String, Long> holders = new LinkedHashMap<>();
+    private final Map<String, Long> waiting = new LinkedHashMap<>();
+    private final Map<String, Long> waitDeadlines = new HashMap<>();
+    private final Map<String, Long> holdDeadlines = new HashMap<>();
+    private final Map<String, Long> expiringAt = new HashMap<>();
+    private volatile Map<String, String> statusHash = Map.of();
+
+    public MemorySlotStore(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized Transition enqueue(String sid, QueueLimits limits) {
+        long now = clock.millis();
+        List<String> before = List.copyOf(waiting.keySet());
+        List<QueueChange> changes = new ArrayList<>();
+        reclaim(now, changes);
+        promote(now, limits, changes);
+        Admission admission;
+        if (holders.containsKey(sid)) {
+            admission = new Admission.AlreadyPresent(new Membership.Holding());
+        } else if (waiting.containsKey(sid)) {
+            admission = new Admission.AlreadyPresent(new Membership.Waiting(position(sid)));
+        } else if (holders.size() < limits.slots() && waiting.isEmpty()) {
+            grant(sid, now, limits);
+            admission = new Admission.Granted();
+        } else if (limits.maxQueue() > 0 && waiting.size() >= limits.maxQueue()) {
+            admission = new Admission.Full(waiting.size());
+        } else {
+            waiting.put(sid, now + limits.leaseMs());
+            if (limits.waitTimeoutMs() > 0) {
+                waitDeadlines.put(sid, now + limits.waitTimeoutMs());
+            }
+            admission = new Admission.Queued(waiting.size());
+        }
+        return finish(admission, changes, before, now, limits);
+    }
+
+    @Override
+    public synchronized Transition leave(String sid, QueueLimits limits) {
+        long now = clock.millis();
+        List<String> before = List.copyOf(waiting.keySet());
+        List<QueueChange> changes = new ArrayList<>();
+        reclaim(now, changes);
+        if (holders.remove(sid) != null) {
+            forgetHold(sid);
+            changes.add(new QueueChange.Left(sid, true));
+        } else if (waiting.remove(sid) != null) {
+            waitDeadlines.remove(sid);
+            changes.add(new QueueChange.Left(sid, false));
+        }
+        promote(now, limits, changes);
+        return finish(null, changes, before, now, limits);
+    }
+
+    @Override
+    public synchronized Transition renew(Collection<String> sids, QueueLimits limits) {
+        long now = clock.millis();
+        List<String> before = List.copyOf(waiting.keySet());
+        List<QueueChange> changes = new ArrayList<>();
+        reclaim(now, changes);
+        for (String sid : sids) {
+            if (holders.containsKey(sid)) {
+                holders.put(sid, now + limits.leaseMs());
+            } else if (waiting.containsKey(sid)) {
+                waiting.put(sid, now + limits.leaseMs());
+            } else if (changes.stream().noneMatch(c -> c.sessionId().equals(sid))) {
+                changes.add(new QueueChange.LeaseLost(sid));
+            }
+        }
+        promote(now, limits, changes);
+        return finish(null, changes, before, now, limits);
+    }
+
+    @Override
+    public synchronized Transition sweep(QueueLimits limits) {
+        long now = clock.millis();
+        List<String> before = List.copyOf(waiting.keySet());
+        List<QueueChange> changes = new ArrayList<>();
+        reclaim(now, changes);
+        promote(now, limits, changes);
+        return finish(null, changes, before, now, limits);
+    }
+
+    @Override
+    public synchronized Membership membership(String sid) {
+        if (holders.containsKey(sid)) {
+            return new Membership.Holding();
+        }
+        if (waiting.containsKey(sid)) {
+            return new Membership.Waiting(position(sid));
+        }
+        return new Membership.Absent();
+    }
+
+    @Override
+    public Reading readStatus() {
+        return new Reading(QueueStatus.parse(statusHash), Source.MEMORY);
+    }
+
+    /** The raw status hash, for tests and the doctor. */
+    public Map<String, String> statusHash() {
+        return statusHash;
+    }
+
+    private void reclaim(long now, List<QueueChange> changes) {
+        expire(holders, now, changes, true);
+        expire(waiting, now, changes, false);
+        for (Iterator<Map.Entry<String, Long>> it = waitDeadlines.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> e = it.next();
+            if (e.getValue() <= now) {
+                it.remove();
+                waiting.remove(e.getKey());
+                changes.add(new QueueChange.TimedOut(e.getKey()));
+            }
+        }
+        for (Iterator<Map.Entry<String, Long>> it = holdDeadlines.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> e = it.next();
+            if (e.getValue() <= now) {
+                it.remove();
+                holders.remove(e.getKey());
+                expiringAt.remove(e.getKey());
+                changes.add(new QueueChange.HoldExpired(e.getKey()));
+            }
+        }
+        for (Iterator<Map.Entry<String, Long>> it = expiringAt.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> e = it.next();
+            if (e.getValue() <= now) {
+                it.remove();
+                long remaining = Math.max(0, (holdDeadlines.getOrDefault(e.getKey(), now) - now) / 1000);
+                changes.add(new QueueChange.Expiring(e.getKey(), remaining));
+            }
+        }
+    }
+
+    private void expire(Map<String, Long> leases, long now, List<QueueChange> changes, boolean holding) {
+        for (Iterator<Map.Entry<String, Long>> it = leases.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> e = it.next();
+            if (e.getValue() <= now) {
+                it.remove();
+                if (holding) {
+                    forgetHold(e.getKey());
+                } else {
+                    waitDeadlines.remove(e.getKey());
+                }
+                changes.add(new QueueChange.LeaseLost(e.getKey()));
+            }
+        }
+    }
+
+    private void promote(long now, QueueLimits limits, List<QueueChange> changes) {
+        while (holders.size() < limits.slots() && !waiting.isEmpty()) {
+            String next = waiting.keySet().iterator().next();
+            waiting.remove(next);
+            waitDeadlines.remove(next);
+            grant(next, now, limits);
+            changes.add(new QueueChange.Granted(next));
+        }
+    }
+
+    private void grant(String sid, long now, QueueLimits limits) {
+        holders.put(sid, now + limits.leaseMs());
+        if (limits.maxHoldMs() > 0) {
+            holdDeadlines.put(sid, now + limits.maxHoldMs());
+            expiringAt.put(sid, now + Math.max(0, limits.maxHoldMs() - limits.expiringNoticeMs()));
+        }
+    }
+
+    private void forgetHold(String sid) {
+        holdDeadlines.remove(sid);
+        expiringAt.remove(sid);
+    }
+
+    private int position(String sid) {
+        int i = 1;
+        for (String w : waiting.keySet()) {
+            if (w.equals(sid)) {
+                return i;
+            }
+            i++;
+        }
+        return -1;
+    }
+
+    private Transition finish(Admission admission, List<QueueChange> changes, List<String> before, long now,
+                              QueueLimits limits) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put(QueueKeys.FIELD_SLOT_OCCUPIED, holders.isEmpty() ? "0" : "1");
+        h.put(QueueKeys.FIELD_QUEUE_SIZE, Integer.toString(waiting.size()));
+        h.put(QueueKeys.FIELD_SLOTS_IN_USE, Integer.toString(holders.size()));
+        h.put(QueueKeys.FIELD_SLOTS_TOTAL, Integer.toString(limits.slots()));
+        h.put(QueueKeys.FIELD_UPDATED_AT, Long.toString(now));
+        statusHash = Map.copyOf(h);
+        return new Transition(admission, changes, before, List.copyOf(waiting.keySet()), holders.size());
+    }
+}

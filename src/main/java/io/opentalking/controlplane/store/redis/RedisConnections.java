@@ -1,0 +1,109 @@
+package io.opentalking.controlplane.store.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.opentalking.controlplane.config.StoreConfig;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Redis client and its two connections (commands, pub/sub). Connecting happens in the background and is
+ * retried, so no request ever waits for a connect: until connected, calls fail at once. Commands fail fast
+ * while disconnected (no buffering) and every command has a timeout.
+ */
+final class RedisConnections implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RedisConnections.class.getName());
+    private static final Duration RETRY = Duration.ofMillis(500);
+
+    private final RedisClient client;
+    private final RedisURI uri;
+    private final StoreConfig cfg;
+    private volatile StatefulRedisConnection<String, String> commands;
+    private volatile StatefulRedisPubSubConnection<String, String> pubsub;
+    private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
+    private volatile boolean closed;
+    private final Thread connector;
+
+    RedisConnections(StoreConfig cfg) {
+        this.cfg = cfg;
+        this.uri = RedisURI.create(cfg.redisUrl().orElseThrow().toString());
+        uri.setTimeout(cfg.commandTimeout());
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(cfg.commandTimeout()))
+                .socketOptions(SocketOptions.builder().connectTimeout(cfg.connectTimeout()).build())
+                .build());
+        this.connector = Thread.ofVirtual().name("redis-connect").start(this::connectLoop);
+    }
+
+    private void connectLoop() {
+        while (!closed && (commands == null || pubsub == null)) {
+            try {
+                if (commands == null) {
+                    commands = client.connect(StringCodec.UTF8, uri);
+                }
+                if (pubsub == null) {
+                    pubsub = client.connectPubSub(StringCodec.UTF8, uri);
+                }
+                firstConnect.complete(null);
+                LOG.log(System.Logger.Level.INFO, "connected to {0}", cfg.describe());
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "redis connect failed: {0}", e.getMessage());
+                try {
+                    Thread.sleep(RETRY.toMillis());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Waits up to {@code max} for the first connection, for start-up banners and the doctor. */
+    boolean awaitConnected(Duration max) {
+        try {
+            firstConnect.get(max.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    Optional<StatefulRedisConnection<String, String>> commands() {
+        return Optional.ofNullable(commands);
+    }
+
+    Optional<StatefulRedisPubSubConnection<String, String>> pubsub() {
+        return Optional.ofNullable(pubsub);
+    }
+
+    StoreConfig config() {
+        return cfg;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        connector.interrupt();
+        StatefulRedisConnection<String, String> c = commands;
+        if (c != null) {
+            c.close();
+        }
+        StatefulRedisPubSubConnection<String, String> p = pubsub;
+        if (p != null) {
+            p.close();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}

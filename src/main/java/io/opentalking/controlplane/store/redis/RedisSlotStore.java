@@ -1,0 +1,145 @@
+package io.opentalking.controlplane.store.redis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lettuce.core.ScriptOutputType;
+import io.opentalking.controlplane.queue.Admission;
+import io.opentalking.controlplane.queue.Membership;
+import io.opentalking.controlplane.queue.QueueChange;
+import io.opentalking.controlplane.queue.QueueKeys;
+import io.opentalking.controlplane.queue.QueueLimits;
+import io.opentalking.controlplane.queue.QueueStatus;
+import io.opentalking.controlplane.queue.QueueStatusReader;
+import io.opentalking.controlplane.queue.QueueStoreException;
+import io.opentalking.controlplane.queue.SlotStore;
+import io.opentalking.controlplane.queue.Transition;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/** The slot queue in Redis: every step is one Lua script run (see {@code slot_queue.lua}). */
+final class RedisSlotStore implements SlotStore, QueueStatusReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final RedisCalls.Script SCRIPT = RedisCalls.Script.load("/redis/slot_queue.lua");
+    private static final String[] KEYS = {QueueKeys.HOLDERS, QueueKeys.WAITING, QueueKeys.WAIT_LEASES,
+            QueueKeys.WAIT_DEADLINES, QueueKeys.HOLD_DEADLINES, QueueKeys.EXPIRING_AT, QueueKeys.SEQUENCE,
+            QueueKeys.STATUS_HASH};
+
+    private final RedisCalls calls;
+    private final Duration stepTimeout;
+    private final Duration readTimeout;
+
+    RedisSlotStore(RedisCalls calls, Duration stepTimeout, Duration readTimeout) {
+        this.calls = calls;
+        this.stepTimeout = stepTimeout;
+        this.readTimeout = readTimeout;
+    }
+
+    @Override
+    public Transition enqueue(String sessionId, QueueLimits limits) {
+        return step("enqueue", limits, List.of(sessionId));
+    }
+
+    @Override
+    public Transition leave(String sessionId, QueueLimits limits) {
+        return step("leave", limits, List.of(sessionId));
+    }
+
+    @Override
+    public Transition renew(Collection<String> sessionIds, QueueLimits limits) {
+        return step("renew", limits, sessionIds);
+    }
+
+    @Override
+    public Transition sweep(QueueLimits limits) {
+        return step("sweep", limits, List.of());
+    }
+
+    @Override
+    public Membership membership(String sessionId) {
+        try {
+            Double held = calls.call(c -> c.zscore(QueueKeys.HOLDERS, sessionId), readTimeout);
+            if (held != null) {
+                return new Membership.Holding();
+            }
+            Long rank = calls.call(c -> c.zrank(QueueKeys.WAITING, sessionId), readTimeout);
+            return rank == null ? new Membership.Absent() : new Membership.Waiting(rank.intValue() + 1);
+        } catch (RedisCalls.Failure e) {
+            throw new QueueStoreException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Reading readStatus() {
+        try {
+            Map<String, String> hash = calls.call(c -> c.hgetall(QueueKeys.STATUS_HASH), readTimeout);
+            return new Reading(QueueStatus.parse(hash), Source.REDIS);
+        } catch (RedisCalls.Failure e) {
+            return new Reading(QueueStatus.ZERO, Source.UNAVAILABLE);
+        }
+    }
+
+    private Transition step(String op, QueueLimits l, Collection<String> ids) {
+        List<String> args = new ArrayList<>(List.of(op, Integer.toString(l.slots()), Integer.toString(l.maxQueue()),
+                Long.toString(l.leaseMs()), Long.toString(l.waitTimeoutMs()), Long.toString(l.maxHoldMs()),
+                Long.toString(l.expiringNoticeMs())));
+        args.addAll(ids);
+        String json;
+        try {
+            json = calls.script(SCRIPT, ScriptOutputType.VALUE, KEYS, args.toArray(String[]::new), stepTimeout);
+        } catch (RedisCalls.Failure e) {
+            throw new QueueStoreException("queue step " + op + " failed: " + e.getMessage(), e);
+        }
+        return parse(json);
+    }
+
+    static Transition parse(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new QueueStoreException("unreadable queue step result", e);
+        }
+        Admission admission = switch (root.path("adm").asText("")) {
+            case "granted" -> new Admission.Granted();
+            case "queued" -> new Admission.Queued(root.path("val").asInt());
+            case "full" -> new Admission.Full(root.path("val").asInt());
+            case "present_holding" -> new Admission.AlreadyPresent(new Membership.Holding());
+            case "present_waiting" -> new Admission.AlreadyPresent(new Membership.Waiting(root.path("val").asInt()));
+            default -> null;
+        };
+        List<QueueChange> changes = new ArrayList<>();
+        for (JsonNode c : list(root.path("changes"))) {
+            String sid = c.get(1).asText();
+            changes.add(switch (c.get(0).asText()) {
+                case "granted" -> new QueueChange.Granted(sid);
+                case "timeout" -> new QueueChange.TimedOut(sid);
+                case "hold_expired" -> new QueueChange.HoldExpired(sid);
+                case "lease_lost" -> new QueueChange.LeaseLost(sid);
+                case "expiring" -> new QueueChange.Expiring(sid, c.get(2).asLong());
+                case "left_holding" -> new QueueChange.Left(sid, true);
+                case "left_waiting" -> new QueueChange.Left(sid, false);
+                default -> throw new QueueStoreException("unknown queue change " + c.get(0).asText(), null);
+            });
+        }
+        return new Transition(admission, changes, strings(root.path("before")), strings(root.path("after")),
+                root.path("holders").asInt());
+    }
+
+    /** cjson encodes an empty Lua table as {}, so an empty list may arrive as an object. */
+    private static List<JsonNode> list(JsonNode n) {
+        List<JsonNode> out = new ArrayList<>();
+        if (n.isArray()) {
+            n.forEach(out::add);
+        }
+        return out;
+    }
+
+    private static List<String> strings(JsonNode n) {
+        return list(n).stream().map(JsonNode::asText).toList();
+    }
+}

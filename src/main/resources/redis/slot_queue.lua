@@ -1,0 +1,129 @@
+-- One atomic step of the GPU slot queue: reclaim, the operation, promote (FIFO), rewrite the status hash.
+-- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status
+-- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, session ids...
+local H, W, WL, WD, HD, EX, SEQ, ST = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local op = ARGV[1]
+local slots = tonumber(ARGV[2])
+local maxq = tonumber(ARGV[3])
+local lease = tonumber(ARGV[4])
+local waitT = tonumber(ARGV[5])
+local maxHold = tonumber(ARGV[6])
+local notice = tonumber(ARGV[7])
+
+-- Garbage written by someone else must not break the queue: a key of the wrong type is dropped.
+for i = 1, 6 do
+  local t = redis.call('TYPE', KEYS[i]).ok
+  if t ~= 'zset' and t ~= 'none' then redis.call('DEL', KEYS[i]) end
+end
+local st = redis.call('TYPE', ST).ok
+if st ~= 'hash' and st ~= 'none' then redis.call('DEL', ST) end
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local changes = {}
+local reported = {}
+local function change(kind, sid, val)
+  changes[#changes + 1] = {kind, sid, val or 0}
+  reported[sid] = true
+end
+local before = redis.call('ZRANGE', W, 0, -1)
+
+local function dropHold(sid)
+  redis.call('ZREM', HD, sid)
+  redis.call('ZREM', EX, sid)
+end
+local function dropWait(sid)
+  redis.call('ZREM', W, sid)
+  redis.call('ZREM', WL, sid)
+  redis.call('ZREM', WD, sid)
+end
+local function grant(sid)
+  redis.call('ZADD', H, now + lease, sid)
+  if maxHold > 0 then
+    redis.call('ZADD', HD, now + maxHold, sid)
+    redis.call('ZADD', EX, now + math.max(0, maxHold - notice), sid)
+  end
+end
+local function promote()
+  while redis.call('ZCARD', H) < slots do
+    local nxt = redis.call('ZRANGE', W, 0, 0)
+    if #nxt == 0 then break end
+    dropWait(nxt[1])
+    grant(nxt[1])
+    change('granted', nxt[1])
+  end
+end
+
+-- Reclaim: dead leases, timed-out waits, expired holds; then tell holders whose end is near.
+for _, sid in ipairs(redis.call('ZRANGEBYSCORE', H, '-inf', now)) do
+  redis.call('ZREM', H, sid); dropHold(sid); change('lease_lost', sid)
+end
+for _, sid in ipairs(redis.call('ZRANGEBYSCORE', WL, '-inf', now)) do
+  dropWait(sid); change('lease_lost', sid)
+end
+for _, sid in ipairs(redis.call('ZRANGEBYSCORE', WD, '-inf', now)) do
+  dropWait(sid); change('timeout', sid)
+end
+for _, sid in ipairs(redis.call('ZRANGEBYSCORE', HD, '-inf', now)) do
+  redis.call('ZREM', H, sid); dropHold(sid); change('hold_expired', sid)
+end
+for _, sid in ipairs(redis.call('ZRANGEBYSCORE', EX, '-inf', now)) do
+  redis.call('ZREM', EX, sid)
+  local d = redis.call('ZSCORE', HD, sid)
+  local rem = 0
+  if d then rem = math.max(0, math.floor((tonumber(d) - now) / 1000)) end
+  change('expiring', sid, rem)
+end
+
+local adm, admval = '', 0
+if op == 'enqueue' then
+  promote()
+  local sid = ARGV[8]
+  if redis.call('ZSCORE', H, sid) then
+    adm = 'present_holding'
+  elseif redis.call('ZSCORE', W, sid) then
+    adm = 'present_waiting'; admval = redis.call('ZRANK', W, sid) + 1
+  elseif redis.call('ZCARD', H) < slots and redis.call('ZCARD', W) == 0 then
+    grant(sid); adm = 'granted'
+  elseif maxq > 0 and redis.call('ZCARD', W) >= maxq then
+    adm = 'full'; admval = redis.call('ZCARD', W)
+  else
+    local ok, seq = pcall(redis.call, 'INCR', SEQ)
+    if not ok then
+      redis.call('SET', SEQ, '1'); seq = 1
+    end
+    redis.call('ZADD', W, seq, sid)
+    redis.call('ZADD', WL, now + lease, sid)
+    if waitT > 0 then redis.call('ZADD', WD, now + waitT, sid) end
+    adm = 'queued'; admval = redis.call('ZCARD', W)
+  end
+elseif op == 'leave' then
+  local sid = ARGV[8]
+  if redis.call('ZREM', H, sid) == 1 then
+    dropHold(sid); change('left_holding', sid)
+  elseif redis.call('ZSCORE', W, sid) then
+    dropWait(sid); change('left_waiting', sid)
+  end
+  promote()
+elseif op == 'renew' then
+  for i = 8, #ARGV do
+    local sid = ARGV[i]
+    if redis.call('ZSCORE', H, sid) then
+      redis.call('ZADD', H, now + lease, sid)
+    elseif redis.call('ZSCORE', W, sid) then
+      redis.call('ZADD', WL, now + lease, sid)
+    elseif not reported[sid] then
+      change('lease_lost', sid)
+    end
+  end
+  promote()
+else
+  promote()
+end
+
+local nh = redis.call('ZCARD', H)
+local nw = redis.call('ZCARD', W)
+redis.call('HSET', ST, 'slot_occupied', nh > 0 and '1' or '0', 'queue_size', tostring(nw),
+  'slots_in_use', tostring(nh), 'slots_total', tostring(slots), 'updated_at', tostring(now))
+local after = redis.call('ZRANGE', W, 0, -1)
+return cjson.encode({adm = adm, val = admval, changes = changes, before = before, after = after, holders = nh})
