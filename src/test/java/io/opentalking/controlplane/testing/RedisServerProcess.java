@@ -1,0 +1,116 @@
+package io.opentalking.controlplane.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A redis-server of the test's own on a free port, with no persistence, that can be stopped and restarted on
+ * the same port to simulate outages. Never touches the machine's shared Redis.
+ */
+public final class RedisServerProcess implements AutoCloseable {
+    private final int port;
+    private final Path dir;
+    private Process process;
+
+    public RedisServerProcess() {
+        this(FreePorts.free());
+    }
+
+    public RedisServerProcess(int port) {
+        this.port = port;
+        try {
+            this.dir = Files.createTempDirectory("redis-test-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        start();
+    }
+
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"))
+                    .redirectOutput(new File(dir.toFile(), "redis.log"))
+                    .redirectErrorStream(true)
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start redis-server (is it installed?)", e);
+        }
+        waitFor(true);
+    }
+
+    /** Kills the server at once (SIGKILL): clients see a dead peer, the data is gone. */
+    public synchronized void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        waitFor(false);
+    }
+
+    private void waitFor(boolean up) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (Instant.now().isBefore(deadline)) {
+            boolean answering;
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                answering = true;
+            } catch (IOException e) {
+                answering = false;
+            }
+            if (answering == up) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new IllegalStateException("redis-server on port " + port + " did not " + (up ? "start" : "stop"));
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port + "/0";
+    }
+
+    /** Runs redis-cli against this server and returns its output. */
+    public String cli(String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+}
