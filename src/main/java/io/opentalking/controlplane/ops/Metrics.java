@@ -140,7 +140,8 @@ public final class Metrics implements ProbeObserver, QueueListener {
             try {
                 chain.proceed();
             } finally {
-                String route = req.matchingPattern().orElse("unmatched");
+                // The 404/405 fallback matches every path with an empty pattern; label it, never leave it blank.
+                String route = req.matchingPattern().filter(r -> !r.isBlank()).orElse("unmatched");
                 Timer.builder("opentalking.http.requests").tags(List.of(
                                 io.micrometer.core.instrument.Tag.of("route", route),
                                 io.micrometer.core.instrument.Tag.of("method", req.prologue().method().text()),
