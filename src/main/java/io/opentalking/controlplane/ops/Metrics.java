@@ -67,8 +67,10 @@ public final class Metrics implements ProbeObserver, QueueListener {
                 .description("sessions waiting for a slot").register(registry);
         Gauge.builder("opentalking.queue.slot.occupied", status, s -> reading(s).status().slotOccupied() ? 1 : 0)
                 .description("1 when a slot is in use").register(registry);
-        Gauge.builder("opentalking.queue.slots.total", () -> slotsTotal).description("slots in the pool")
-                .register(registry);
+        // Not "...slots.total": Prometheus reserves _total for counters and the exporter strips it from a gauge,
+        // which published this as a bare "opentalking_queue_slots".
+        Gauge.builder("opentalking.queue.slots.configured", () -> slotsTotal)
+                .description("slots in the pool (OPENTALKING_FLASHTALK_SLOTS)").register(registry);
     }
 
     /** One store read per scrape, shared by the queue gauges. */
