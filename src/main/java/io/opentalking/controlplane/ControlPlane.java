@@ -8,6 +8,7 @@ import io.opentalking.controlplane.config.AppConfig;
 import io.opentalking.controlplane.http.HttpApi;
 import io.opentalking.controlplane.ops.Metrics;
 import io.opentalking.controlplane.ops.OpsRoutes;
+import io.opentalking.controlplane.queue.QueueStatusReader;
 import io.opentalking.controlplane.queue.SlotQueue;
 import io.opentalking.controlplane.sessions.SessionService;
 
@@ -43,13 +44,14 @@ public final class ControlPlane implements AutoCloseable {
         queue.addListener(sessions);
         queue.addListener(metrics);
         metrics.bind(availability, stores.status(), cfg.queue().slots());
-        OpsRoutes ops = new OpsRoutes(metrics, availability, stores.status(), clock);
+        QueueStatusReader countedStatus = metrics.countingReader(stores.status());
+        OpsRoutes ops = new OpsRoutes(metrics, availability, countedStatus, clock);
         this.server = WebServer.builder()
                 .host(cfg.server().host())
                 .port(cfg.server().port())
                 .shutdownGracePeriod(cfg.server().shutdownGrace())
                 .shutdownHook(false)
-                .routing(HttpApi.routing(cfg.server(), availability, metrics.countingReader(stores.status()), avatars,
+                .routing(HttpApi.routing(cfg.server(), availability, countedStatus, avatars,
                         sessions, stores.events(), sseKeepAlive, List.of(metrics.httpFilter()), List.of(ops), clock))
                 .build();
     }
