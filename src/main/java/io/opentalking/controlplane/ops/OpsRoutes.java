@@ -44,6 +44,11 @@ public final class OpsRoutes implements HttpApi.Extension {
     }
 
     private void metrics(ServerRequest req, ServerResponse res) {
+        if (availability.peek().isEmpty()) {
+            // A scrape in the first moments after start-up: wait (bounded) for the first probe round, so the
+            // model gauges are there instead of missing and the snapshot age is a number, not NaN.
+            availability.current();
+        }
         bytes(res, metrics.scrape().getBytes(StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
     }
 
