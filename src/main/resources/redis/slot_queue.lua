@@ -1,7 +1,8 @@
 -- One atomic step of the GPU slot queue: reclaim, the operation, promote (FIFO), rewrite the status hash.
--- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status
--- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, session ids...
+-- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet
+-- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, known_epoch, session ids...
 local H, W, WL, WD, HD, EX, SEQ, ST = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local EP, QUIET = KEYS[9], KEYS[10]
 local op = ARGV[1]
 local slots = tonumber(ARGV[2])
 local maxq = tonumber(ARGV[3])
@@ -9,6 +10,8 @@ local lease = tonumber(ARGV[4])
 local waitT = tonumber(ARGV[5])
 local maxHold = tonumber(ARGV[6])
 local notice = tonumber(ARGV[7])
+local known = ARGV[8]
+local FIRST_ID = 9
 
 -- Garbage written by someone else must not break the queue: a key of the wrong type is dropped.
 for i = 1, 6 do
@@ -17,9 +20,28 @@ for i = 1, 6 do
 end
 local st = redis.call('TYPE', ST).ok
 if st ~= 'hash' and st ~= 'none' then redis.call('DEL', ST) end
+local et = redis.call('TYPE', EP).ok
+if et ~= 'string' and et ~= 'none' then redis.call('DEL', EP) end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+-- The epoch names this queue's data. If it is gone while a replica remembers one, Redis lost the queue
+-- (a restart without persistence): replicas may still believe they hold slots until their next renewal
+-- tells them otherwise, so nothing is granted for one lease ("quiet"), and no slot is held twice.
+local epoch = redis.call('GET', EP)
+if not epoch then
+  epoch = t[1] .. '.' .. t[2]
+  redis.call('SET', EP, epoch)
+  if known ~= '' then redis.call('SET', QUIET, '1', 'PX', lease) end
+elseif known ~= '' and known ~= epoch and redis.call('EXISTS', QUIET) == 0 then
+  -- Another replica re-created the epoch first; if that was recent, cover the rest of a lease.
+  local born = tonumber(string.match(epoch, '^(%d+)'))
+  if born and (now - born * 1000) < lease then
+    redis.call('SET', QUIET, '1', 'PX', lease - (now - born * 1000))
+  end
+end
+local quiet = redis.call('EXISTS', QUIET) == 1
 local changes = {}
 local reported = {}
 local function change(kind, sid, val)
@@ -45,7 +67,7 @@ local function grant(sid)
   end
 end
 local function promote()
-  while redis.call('ZCARD', H) < slots do
+  while not quiet and redis.call('ZCARD', H) < slots do
     local nxt = redis.call('ZRANGE', W, 0, 0)
     if #nxt == 0 then break end
     dropWait(nxt[1])
@@ -78,12 +100,12 @@ end
 local adm, admval = '', 0
 if op == 'enqueue' then
   promote()
-  local sid = ARGV[8]
+  local sid = ARGV[FIRST_ID]
   if redis.call('ZSCORE', H, sid) then
     adm = 'present_holding'
   elseif redis.call('ZSCORE', W, sid) then
     adm = 'present_waiting'; admval = redis.call('ZRANK', W, sid) + 1
-  elseif redis.call('ZCARD', H) < slots and redis.call('ZCARD', W) == 0 then
+  elseif not quiet and redis.call('ZCARD', H) < slots and redis.call('ZCARD', W) == 0 then
     grant(sid); adm = 'granted'
   elseif maxq > 0 and redis.call('ZCARD', W) >= maxq then
     adm = 'full'; admval = redis.call('ZCARD', W)
@@ -98,7 +120,7 @@ if op == 'enqueue' then
     adm = 'queued'; admval = redis.call('ZCARD', W)
   end
 elseif op == 'leave' then
-  local sid = ARGV[8]
+  local sid = ARGV[FIRST_ID]
   if redis.call('ZREM', H, sid) == 1 then
     dropHold(sid); change('left_holding', sid)
   elseif redis.call('ZSCORE', W, sid) then
@@ -106,7 +128,7 @@ elseif op == 'leave' then
   end
   promote()
 elseif op == 'renew' then
-  for i = 8, #ARGV do
+  for i = FIRST_ID, #ARGV do
     local sid = ARGV[i]
     if redis.call('ZSCORE', H, sid) then
       redis.call('ZADD', H, now + lease, sid)
@@ -126,4 +148,5 @@ local nw = redis.call('ZCARD', W)
 redis.call('HSET', ST, 'slot_occupied', nh > 0 and '1' or '0', 'queue_size', tostring(nw),
   'slots_in_use', tostring(nh), 'slots_total', tostring(slots), 'updated_at', tostring(now))
 local after = redis.call('ZRANGE', W, 0, -1)
-return cjson.encode({adm = adm, val = admval, changes = changes, before = before, after = after, holders = nh})
+return cjson.encode({adm = adm, val = admval, changes = changes, before = before, after = after, holders = nh,
+  epoch = epoch})

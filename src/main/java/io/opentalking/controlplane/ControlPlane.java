@@ -6,6 +6,7 @@ import io.opentalking.controlplane.availability.ModelAvailability;
 import io.opentalking.controlplane.avatars.AvatarCatalog;
 import io.opentalking.controlplane.config.AppConfig;
 import io.opentalking.controlplane.http.HttpApi;
+import io.opentalking.controlplane.http.OpenStreams;
 import io.opentalking.controlplane.ops.Metrics;
 import io.opentalking.controlplane.ops.OpsRoutes;
 import io.opentalking.controlplane.queue.QueueStatusReader;
@@ -27,6 +28,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ModelAvailability availability;
     private final SlotQueue queue;
     private final WebServer server;
+    private final OpenStreams streams = new OpenStreams();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
@@ -52,7 +54,7 @@ public final class ControlPlane implements AutoCloseable {
                 .shutdownGracePeriod(cfg.server().shutdownGrace())
                 .shutdownHook(false)
                 .routing(HttpApi.routing(cfg.server(), availability, countedStatus, avatars,
-                        sessions, stores.events(), sseKeepAlive, List.of(metrics.httpFilter()), List.of(ops), clock))
+                        sessions, stores.events(), sseKeepAlive, List.of(metrics.httpFilter()), List.of(ops), streams, clock))
                 .build();
     }
 
@@ -92,6 +94,8 @@ public final class ControlPlane implements AutoCloseable {
             return;
         }
         closed = true;
+        long t0 = System.nanoTime();
+        streams.closeAll();
         server.stop();
         queue.close();
         availability.close();
@@ -101,5 +105,6 @@ public final class ControlPlane implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "closing the store failed: {0}", e.getMessage());
         }
+        LOG.log(System.Logger.Level.INFO, "stopped in {0} ms", (System.nanoTime() - t0) / 1_000_000);
     }
 }

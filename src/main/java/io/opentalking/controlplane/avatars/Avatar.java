@@ -13,7 +13,7 @@ public record Avatar(String id, Optional<String> name, String modelType, int fps
 
     public boolean hidden() {
         Object h = metadata.get("hidden");
-        return h instanceof Boolean b ? b : h != null && Set_TRUTHY.contains(String.valueOf(h).trim().toLowerCase());
+        return h instanceof Boolean b ? b : h != null && TRUTHY.contains(String.valueOf(h).trim().toLowerCase());
     }
 
     public Optional<Path> preview() {
@@ -21,5 +21,5 @@ public record Avatar(String id, Optional<String> name, String modelType, int fps
         return java.nio.file.Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
     }
 
-    private static final java.util.Set<String> Set_TRUTHY = java.util.Set.of("1", "true", "yes", "on");
+    private static final java.util.Set<String> TRUTHY = java.util.Set.of("1", "true", "yes", "on");
 }

@@ -33,7 +33,8 @@ public final class HttpApi {
     public static HttpRouting.Builder routing(ServerConfig server, ModelAvailability availability,
                                               QueueStatusReader queueStatus, AvatarCatalog avatars,
                                               SessionService sessions, EventBus events, Duration sseKeepAlive,
-                                              List<Filter> filters, List<Extension> extensions, Clock clock) {
+                                              List<Filter> filters, List<Extension> extensions, OpenStreams streams,
+                                              Clock clock) {
         HttpRouting.Builder routing = HttpRouting.builder();
         for (Filter f : filters) {
             routing.addFilter(f);
@@ -49,7 +50,7 @@ public final class HttpApi {
         new ModelRoutes(availability, clock).register(routing, table);
         new QueueRoutes(queueStatus).register(routing, table);
         new AvatarRoutes(avatars).register(routing, table);
-        new SessionRoutes(sessions, new SessionEventStream(sessions, events, sseKeepAlive),
+        new SessionRoutes(sessions, new SessionEventStream(sessions, events, sseKeepAlive, streams),
                 server.maxRequestBodyBytes()).register(routing, table);
         for (Extension e : extensions) {
             e.accept(routing, (pattern, handler) -> table.add(routing, "GET", pattern, handler));

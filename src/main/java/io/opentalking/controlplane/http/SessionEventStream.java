@@ -26,14 +26,19 @@ import java.util.concurrent.TimeUnit;
 final class SessionEventStream {
     private static final int BUFFER = 1024;
 
+    /** Put in a stream's queue to end it (server shutdown). */
+    private static final StoredEvent SHUTDOWN = new StoredEvent("", new SessionEvent("shutdown", java.util.Map.of()));
+
     private final SessionService sessions;
     private final EventBus bus;
     private final Duration keepAlive;
+    private final OpenStreams open;
 
-    SessionEventStream(SessionService sessions, EventBus bus, Duration keepAlive) {
+    SessionEventStream(SessionService sessions, EventBus bus, Duration keepAlive, OpenStreams open) {
         this.sessions = sessions;
         this.bus = bus;
         this.keepAlive = keepAlive;
+        this.open = open;
     }
 
     void stream(ServerRequest req, ServerResponse res) throws IOException {
@@ -42,6 +47,11 @@ final class SessionEventStream {
         String lastId = req.headers().first(HeaderNames.create("Last-Event-ID")).map(String::trim)
                 .filter(s -> !s.isEmpty()).orElse(null);
         BlockingQueue<StoredEvent> live = new LinkedBlockingQueue<>(BUFFER);
+        Runnable closer = () -> live.offer(SHUTDOWN);
+        if (!open.register(closer)) {
+            open.unregister(closer);
+            throw new ApiError(503, "server is shutting down", java.util.Map.of("Retry-After", "1"));
+        }
         try (EventBus.Subscription sub = bus.subscribe(id, live::offer)) {
             res.status(200);
             res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
@@ -72,6 +82,10 @@ final class SessionEventStream {
                         }
                         continue;
                     }
+                    if (e == SHUTDOWN) {
+                        out.write(": server shutting down\n\n".getBytes(StandardCharsets.UTF_8));
+                        return;
+                    }
                     if (last != null && bus.compareIds(e.id(), last) <= 0) {
                         continue;
                     }
@@ -86,6 +100,8 @@ final class SessionEventStream {
             } catch (IOException e) {
                 // The client went away; nothing to answer.
             }
+        } finally {
+            open.unregister(closer);
         }
     }
 

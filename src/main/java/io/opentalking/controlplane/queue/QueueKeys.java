@@ -21,6 +21,10 @@ public final class QueueKeys {
     public static final String HOLD_DEADLINES = "opentalking:flashtalk_queue:hold_deadlines";
     /** When to tell a holder its time is nearly up (ms); removed once told. */
     public static final String EXPIRING_AT = "opentalking:flashtalk_queue:expiring_at";
+    /** Names the current queue data; its disappearance means Redis lost the queue. */
+    public static final String EPOCH = "opentalking:flashtalk_queue:epoch";
+    /** While present, nothing is granted (one lease after the queue data was lost). */
+    public static final String QUIET = "opentalking:flashtalk_queue:quiet";
     /** Arrival counter for FIFO order. */
     public static final String SEQUENCE = "opentalking:flashtalk_queue:seq";
 

@@ -10,4 +10,8 @@ public interface QueueListener {
 
     default void onStoreError(QueueStoreException e) {
     }
+
+    /** This replica is shutting down and gave the session's slot or waiting place back. */
+    default void onGivenBack(String sessionId) {
+    }
 }

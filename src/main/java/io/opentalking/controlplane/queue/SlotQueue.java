@@ -191,6 +191,8 @@ public final class SlotQueue implements AutoCloseable {
         for (String id : List.copyOf(owned.keySet())) {
             try {
                 leave(id);
+                events.publish(id, SessionEvent.expired(id, "server_shutdown"));
+                listeners.forEach(l -> l.onGivenBack(id));
             } catch (QueueStoreException e) {
                 LOG.log(System.Logger.Level.WARNING, "could not give session {0} back on shutdown; its lease will "
                         + "expire", id);

@@ -188,6 +188,15 @@ public final class SessionService implements QueueListener {
         }
     }
 
+    @Override
+    public void onGivenBack(String sessionId) {
+        try {
+            end(sessionId, SessionState.CLOSED, "server_shutdown");
+        } catch (SessionStoreException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not close session {0} at shutdown", sessionId);
+        }
+    }
+
     private void end(String id, SessionState state, String reason) {
         Optional<Session> after = repo.transition(id, LIVE, state, reason, FINAL_TTL);
         after.ifPresent(s -> events.publish(id, SessionEvent.closed(id, s.state().wireName())));

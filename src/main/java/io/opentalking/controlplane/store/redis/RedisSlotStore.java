@@ -27,11 +27,13 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private static final RedisCalls.Script SCRIPT = RedisCalls.Script.load("/redis/slot_queue.lua");
     private static final String[] KEYS = {QueueKeys.HOLDERS, QueueKeys.WAITING, QueueKeys.WAIT_LEASES,
             QueueKeys.WAIT_DEADLINES, QueueKeys.HOLD_DEADLINES, QueueKeys.EXPIRING_AT, QueueKeys.SEQUENCE,
-            QueueKeys.STATUS_HASH};
+            QueueKeys.STATUS_HASH, QueueKeys.EPOCH, QueueKeys.QUIET};
 
     private final RedisCalls calls;
     private final Duration stepTimeout;
     private final Duration readTimeout;
+    /** The queue epoch this replica last saw; empty until its first step. */
+    private volatile String knownEpoch = "";
 
     RedisSlotStore(RedisCalls calls, Duration stepTimeout, Duration readTimeout) {
         this.calls = calls;
@@ -86,7 +88,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private Transition step(String op, QueueLimits l, Collection<String> ids) {
         List<String> args = new ArrayList<>(List.of(op, Integer.toString(l.slots()), Integer.toString(l.maxQueue()),
                 Long.toString(l.leaseMs()), Long.toString(l.waitTimeoutMs()), Long.toString(l.maxHoldMs()),
-                Long.toString(l.expiringNoticeMs())));
+                Long.toString(l.expiringNoticeMs()), knownEpoch));
         args.addAll(ids);
         String json;
         try {
@@ -94,16 +96,20 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
         } catch (RedisCalls.Failure e) {
             throw new QueueStoreException("queue step " + op + " failed: " + e.getMessage(), e);
         }
-        return parse(json);
-    }
-
-    static Transition parse(String json) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
         } catch (IOException e) {
             throw new QueueStoreException("unreadable queue step result", e);
         }
+        String epoch = root.path("epoch").asText("");
+        if (!epoch.isEmpty()) {
+            knownEpoch = epoch;
+        }
+        return parse(root);
+    }
+
+    static Transition parse(JsonNode root) {
         Admission admission = switch (root.path("adm").asText("")) {
             case "granted" -> new Admission.Granted();
             case "queued" -> new Admission.Queued(root.path("val").asInt());

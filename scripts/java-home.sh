@@ -1,0 +1,19 @@
+# Sourced by run.sh and test.sh: makes JAVA_HOME point at a JDK 21 or newer.
+java_major() { "$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
+if [ -z "${JAVA_HOME:-}" ] || [ "$(java_major "$JAVA_HOME" 2>/dev/null || echo 0)" -lt 21 ] 2>/dev/null; then
+  found=""
+  if command -v java >/dev/null 2>&1; then
+    home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+    [ "$(java_major "$home")" -ge 21 ] 2>/dev/null && found="$home"
+  fi
+  if [ -z "$found" ]; then
+    for d in /usr/lib/jvm/*; do
+      if [ -x "$d/bin/java" ] && [ "$(java_major "$d")" -ge 21 ] 2>/dev/null; then found="$d"; break; fi
+    done
+  fi
+  if [ -z "$found" ]; then
+    echo "A JDK 21 or newer is needed; set JAVA_HOME to one." >&2
+    exit 1
+  fi
+  export JAVA_HOME="$found"
+fi

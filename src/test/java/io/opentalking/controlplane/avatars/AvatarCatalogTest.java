@@ -1,0 +1,95 @@
+package io.opentalking.controlplane.avatars;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AvatarCatalogTest {
+    @TempDir
+    Path tmp;
+    Path root;
+    AvatarCatalog catalog;
+
+    private void bundle(String dir, String manifest) throws IOException {
+        Files.createDirectories(root.resolve(dir));
+        Files.writeString(root.resolve(dir).resolve("manifest.json"), manifest);
+    }
+
+    private static String manifest(String id, String extra) {
+        return "{\"id\":\"" + id + "\",\"model_type\":\"mock\",\"fps\":25,\"sample_rate\":\"16000\",\"width\":512.9,"
+                + "\"height\":512,\"version\":1" + extra + "}";
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        root = tmp.resolve("avatars");
+        Files.createDirectories(root);
+        catalog = new AvatarCatalog(root);
+    }
+
+    @Test
+    void parsesManifestsWithUpstreamsIntegerRules() throws IOException {
+        bundle("anchor", manifest("anchor", ",\"name\":\"Anchor\""));
+        Avatar a = catalog.find("anchor");
+        assertThat(a.sampleRate()).isEqualTo(16000);
+        assertThat(a.width()).isEqualTo(512);
+        assertThat(a.version()).isEqualTo("1");
+        assertThat(a.name()).contains("Anchor");
+        bundle("bad-fps", manifest("bad-fps", "").replace("\"fps\":25", "\"fps\":\"25.0\""));
+        assertThatThrownBy(() -> catalog.find("bad-fps")).isInstanceOf(AvatarException.InvalidManifest.class)
+                .hasMessage("invalid avatar: fps must be an integer, not '25.0'");
+    }
+
+    @Test
+    void refusesIdsThatLeaveTheRoot() throws IOException {
+        Path outside = tmp.resolve("outside");
+        Files.createDirectories(outside);
+        Files.writeString(outside.resolve("manifest.json"), manifest("outside", ""));
+        Files.createSymbolicLink(root.resolve("link"), outside);
+        for (String bad : new String[]{"../outside", "/etc", "..", ".", "a/b", "", "link"}) {
+            assertThatThrownBy(() -> catalog.find(bad)).as(bad).isInstanceOf(AvatarException.InvalidId.class)
+                    .hasMessage("invalid avatar_id");
+        }
+        assertThatThrownBy(() -> catalog.find("ghost")).isInstanceOf(AvatarException.NotFound.class);
+    }
+
+    @Test
+    void oneIdentifierTheDirectoryName() throws IOException {
+        bundle("dir-name", manifest("other-id", ""));
+        assertThatThrownBy(() -> catalog.find("dir-name")).hasMessageContaining("differs from its directory");
+        assertThat(catalog.list()).isEmpty();
+    }
+
+    @Test
+    void listSkipsHiddenAndBrokenBundlesAndSorts() throws IOException {
+        bundle("b", manifest("b", ""));
+        bundle("a", manifest("a", ""));
+        bundle("hidden", manifest("hidden", ",\"metadata\":{\"hidden\":true}"));
+        bundle("broken", "{not json");
+        Files.createDirectories(root.resolve("no-manifest"));
+        assertThat(catalog.list()).extracting(Avatar::id).containsExactly("a", "b");
+        assertThat(catalog.find("hidden").hidden()).isTrue();
+    }
+
+    @Test
+    void manifestsAreReReadWhenTheyChange() throws IOException {
+        bundle("x", manifest("x", ""));
+        assertThat(catalog.find("x").height()).isEqualTo(512);
+        Path m = root.resolve("x/manifest.json");
+        Files.writeString(m, manifest("x", "").replace("\"height\":512", "\"height\":256"));
+        Files.setLastModifiedTime(m, FileTime.from(Instant.now().plusSeconds(5)));
+        assertThat(catalog.find("x").height()).isEqualTo(256);
+        Files.writeString(m, manifest("x", "").replace("\"fps\":25,", ""));
+        Files.setLastModifiedTime(m, FileTime.from(Instant.now().plusSeconds(10)));
+        assertThatThrownBy(() -> catalog.find("x")).hasMessage("invalid avatar: manifest missing field: fps");
+    }
+}

@@ -1,0 +1,204 @@
+package io.opentalking.controlplane.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private AppConfig load(Map<String, String> env) {
+        return ConfigLoader.load(env, dir);
+    }
+
+    private Path yaml(String text) throws IOException {
+        Path f = dir.resolve("cfg.yaml");
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void defaultsMatchTheSeed() {
+        AppConfig c = load(Map.of());
+        assertThat(c.models()).extracting(ModelSpec::id)
+                .containsExactly("mock", "flashtalk", "musetalk", "wav2lip", "flashhead", "quicktalk");
+        assertThat(c.models()).extracting(ModelSpec::backend).containsExactly(Backend.MOCK, Backend.OMNIRT,
+                Backend.OMNIRT, Backend.OMNIRT, Backend.DIRECT_WS, Backend.LOCAL);
+        assertThat(c.server().host()).isEqualTo("127.0.0.1");
+        assertThat(c.server().port()).isEqualTo(8000);
+        assertThat(c.server().corsOrigins()).containsExactly("*");
+        assertThat(c.store().mode()).isEqualTo(StoreConfig.StoreMode.MEMORY);
+        assertThat(c.store().readTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.probes().timeout()).isEqualTo(Duration.ofMillis(1000));
+        assertThat(c.probes().refreshInterval()).isEqualTo(Duration.ofMillis(5000));
+        assertThat(c.queue().slots()).isEqualTo(1);
+        assertThat(c.queue().maxQueueSize()).isEqualTo(3);
+        assertThat(c.queue().slotTimeout()).isEqualTo(Duration.ofSeconds(3600));
+        assertThat(c.queue().maxSession()).isEqualTo(Duration.ofSeconds(600));
+        assertThat(c.queue().slotModels()).containsExactlyInAnyOrder("flashtalk", "flashhead");
+        assertThat(c.defaultModel()).isEmpty();
+        assertThat(c.configFile()).isEmpty();
+        assertThat(c.avatarsDir()).isEqualTo(dir.resolve("examples/avatars"));
+    }
+
+    @Test
+    void prefixedEnvBeatsLegacyEnvWhichBeatsYaml() throws IOException {
+        Path f = yaml("omnirt_endpoint: http://yaml:1\nflashhead:\n  ws_url: ws://yaml-fh:1/x\n");
+        AppConfig c = load(Map.of("OPENTALKING_CONFIG_FILE", f.toString(), "OMNIRT_ENDPOINT", "http://legacy:2"));
+        assertThat(c.probes().omnirtEndpoint()).hasValueSatisfying(u -> assertThat(u.toString()).isEqualTo("http://legacy:2"));
+        assertThat(c.model("flashhead").orElseThrow().wsUrl()).contains("ws://yaml-fh:1/x");
+
+        c = load(Map.of("OPENTALKING_CONFIG_FILE", f.toString(), "OMNIRT_ENDPOINT", "http://legacy:2",
+                "OPENTALKING_OMNIRT_ENDPOINT", "http://prefixed:3", "FLASHHEAD_WS_URL", "ws://legacy-fh:2/y"));
+        assertThat(c.probes().omnirtEndpoint().orElseThrow().toString()).isEqualTo("http://prefixed:3");
+        assertThat(c.model("flashhead").orElseThrow().wsUrl()).contains("ws://legacy-fh:2/y");
+    }
+
+    @Test
+    void yamlUsesTheUpstreamKeyLayout() throws IOException {
+        Path f = yaml("""
+                api:
+                  host: 0.0.0.0
+                  port: 9001
+                  cors_origins: ["http://localhost:5173", "http://127.0.0.1:5173"]
+                infrastructure:
+                  redis_url: redis://:secret@127.0.0.1:6390/2
+                model:
+                  default_model: " QuickTalk "
+                flashtalk:
+                  ws_url: ws://127.0.0.1:8765
+                models:
+                  wav2lip:
+                    backend: local
+                  musetalk:
+                    backend: direct_ws
+                    ws_url: ws://musetalk.example/ws
+                  fasterliveportrait:
+                    backend: omnirt
+                """);
+        AppConfig c = load(Map.of("OPENTALKING_CONFIG_FILE", f.toString()));
+        assertThat(c.server().host()).isEqualTo("0.0.0.0");
+        assertThat(c.server().port()).isEqualTo(9001);
+        assertThat(c.server().corsOrigins()).containsExactly("http://localhost:5173", "http://127.0.0.1:5173");
+        assertThat(c.store().mode()).isEqualTo(StoreConfig.StoreMode.REDIS);
+        assertThat(c.store().describe()).doesNotContain("secret").contains("***@127.0.0.1:6390");
+        assertThat(c.defaultModel()).contains("quicktalk");
+        assertThat(c.probes().flashtalkWsUrl()).contains("ws://127.0.0.1:8765");
+        assertThat(c.model("wav2lip").orElseThrow().backend()).isEqualTo(Backend.LOCAL);
+        assertThat(c.model("musetalk").orElseThrow().backend()).isEqualTo(Backend.DIRECT_WS);
+        assertThat(c.model("musetalk").orElseThrow().wsUrl()).contains("ws://musetalk.example/ws");
+        assertThat(c.models()).extracting(ModelSpec::id).endsWith("fasterliveportrait");
+    }
+
+    @Test
+    void envBackendOverridesYamlBackend() throws IOException {
+        Path f = yaml("models:\n  wav2lip:\n    backend: local\n");
+        AppConfig c = load(Map.of("OPENTALKING_CONFIG_FILE", f.toString(), "OPENTALKING_WAV2LIP_BACKEND", " Direct_WS "));
+        assertThat(c.model("wav2lip").orElseThrow().backend()).isEqualTo(Backend.DIRECT_WS);
+    }
+
+    @Test
+    void defaultModelIsNullWhenNotInTheCatalog() {
+        assertThat(load(Map.of("OPENTALKING_DEFAULT_MODEL", "bogus")).defaultModel()).isEmpty();
+        assertThat(load(Map.of("OPENTALKING_DEFAULT_MODEL", " ")).defaultModel()).isEmpty();
+        assertThat(load(Map.of("OPENTALKING_DEFAULT_MODEL", " MOCK ")).defaultModel()).contains("mock");
+    }
+
+    @Test
+    void corsAcceptsStarCommaListsAndJsonArrays() {
+        assertThat(load(Map.of("OPENTALKING_CORS_ORIGINS", "*")).server().corsOrigins()).containsExactly("*");
+        assertThat(load(Map.of("OPENTALKING_CORS_ORIGINS", "http://a.test, http://b.test")).server().corsOrigins())
+                .containsExactly("http://a.test", "http://b.test");
+        assertThat(load(Map.of("OPENTALKING_CORS_ORIGINS", "[\"http://a.test\"]")).server().corsOrigins())
+                .containsExactly("http://a.test");
+    }
+
+    @Test
+    void redisModeCanBeForced() {
+        assertThat(load(Map.of("OPENTALKING_REDIS_URL", "redis://127.0.0.1:6400/0", "OPENTALKING_REDIS_MODE", "memory"))
+                .store().mode()).isEqualTo(StoreConfig.StoreMode.MEMORY);
+        AppConfig c = load(Map.of("OPENTALKING_REDIS_MODE", "redis"));
+        assertThat(c.store().mode()).isEqualTo(StoreConfig.StoreMode.REDIS);
+        assertThat(c.store().redisUrl().orElseThrow().getPort()).isEqualTo(6379);
+        assertThat(load(Map.of("OPENTALKING_REDIS_URL", "rediss://h:6380/1")).store().redisUrl().orElseThrow()
+                .getScheme()).isEqualTo("rediss");
+    }
+
+    @Test
+    void relativePathsResolveAgainstTheWorkingDirectory() {
+        AppConfig c = load(Map.of("OPENTALKING_AVATARS_DIR", "my/avatars", "OPENTALKING_MODEL_ROOT", "m"));
+        assertThat(c.avatarsDir()).isEqualTo(dir.resolve("my/avatars"));
+        assertThat(c.local().quicktalkAssetRoot()).isEqualTo(dir.resolve("m/quicktalk"));
+    }
+
+    @Test
+    void defaultYamlIsPickedUpFromTheWorkingDirectory() throws IOException {
+        Files.createDirectories(dir.resolve("configs"));
+        Files.writeString(dir.resolve("configs/default.yaml"), "model:\n  default_model: mock\n");
+        AppConfig c = load(Map.of());
+        assertThat(c.configFile()).contains(dir.resolve("configs/default.yaml"));
+        assertThat(c.defaultModel()).contains("mock");
+    }
+
+    record Bad(Map<String, String> env, String key, String fragment) {
+    }
+
+    @Test
+    void invalidValuesNameTheKeyAndTheValue() {
+        List<Bad> cases = List.of(
+                new Bad(Map.of("OPENTALKING_WAV2LIP_BACKEND", "gpu"), "OPENTALKING_WAV2LIP_BACKEND", "'gpu'"),
+                new Bad(Map.of("OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "-1"), "OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "'-1'"),
+                new Bad(Map.of("OPENTALKING_FLASHTALK_SLOTS", "0"), "OPENTALKING_FLASHTALK_SLOTS", "'0'"),
+                new Bad(Map.of("OPENTALKING_FLASHTALK_SLOT_TIMEOUT_SEC", "-5"), "OPENTALKING_FLASHTALK_SLOT_TIMEOUT_SEC", "'-5'"),
+                new Bad(Map.of("OPENTALKING_PROBE_TIMEOUT_MS", "0"), "OPENTALKING_PROBE_TIMEOUT_MS", "'0'"),
+                new Bad(Map.of("OPENTALKING_API_PORT", "eighty"), "OPENTALKING_API_PORT", "'eighty'"),
+                new Bad(Map.of("OPENTALKING_API_PORT", "70000"), "OPENTALKING_API_PORT", "'70000'"),
+                new Bad(Map.of("OPENTALKING_OMNIRT_ENDPOINT", "ftp://nope"), "OPENTALKING_OMNIRT_ENDPOINT", "ftp://nope"),
+                new Bad(Map.of("OPENTALKING_OMNIRT_ENDPOINT", "localhost:9000"), "OPENTALKING_OMNIRT_ENDPOINT", "localhost:9000"),
+                new Bad(Map.of("OPENTALKING_FLASHHEAD_WS_URL", "http://h:1/x"), "OPENTALKING_FLASHHEAD_WS_URL", "http://h:1/x"),
+                new Bad(Map.of("OPENTALKING_REDIS_URL", "http://h:6379"), "OPENTALKING_REDIS_URL", "http://h:6379"),
+                new Bad(Map.of("OPENTALKING_REDIS_MODE", "disk"), "OPENTALKING_REDIS_MODE", "'disk'"),
+                new Bad(Map.of("OPENTALKING_CONFIG_FILE", "missing.yaml"), "OPENTALKING_CONFIG_FILE", "no such file"));
+        for (Bad b : cases) {
+            assertThatThrownBy(() -> load(b.env())).as(b.env().toString())
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(b.key())
+                    .hasMessageContaining(b.fragment());
+        }
+    }
+
+    @Test
+    void redisPasswordsNeverAppearInErrors() {
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_REDIS_URL", "http://:hunter2@h:6379")))
+                .isInstanceOf(ConfigException.class).message().doesNotContain("hunter2");
+    }
+
+    @Test
+    void invalidYamlIsRefusedWithTheKey() throws IOException {
+        Path list = yaml("- a\n- b\n");
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_CONFIG_FILE", list.toString())))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("root must be a mapping");
+        Path badBackend = yaml("models:\n  musetalk:\n    backend: tpu\n");
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_CONFIG_FILE", badBackend.toString())))
+                .hasMessageContaining("models.musetalk.backend").hasMessageContaining("'tpu'");
+        Path notMapping = yaml("models:\n  musetalk: omnirt\n");
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_CONFIG_FILE", notMapping.toString())))
+                .hasMessageContaining("models.musetalk");
+        Path nonStringBackend = yaml("models:\n  musetalk:\n    backend: 3\n");
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_CONFIG_FILE", nonStringBackend.toString())))
+                .hasMessageContaining("models.musetalk.backend");
+        Path broken = yaml("api: [unclosed\n");
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_CONFIG_FILE", broken.toString())))
+                .hasMessageContaining("cannot be read as YAML");
+    }
+}

@@ -1,0 +1,90 @@
+package io.opentalking.controlplane.config;
+
+import io.opentalking.controlplane.testing.FreePorts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The real process: refuses invalid configuration with exit code 2 and the key; starts fast otherwise. */
+class StartupRefusalIT {
+    @TempDir
+    Path tmp;
+
+    private ProcessBuilder server(Map<String, String> env) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "io.opentalking.controlplane.Main")).directory(tmp.toFile()).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    private record Exit(int code, String output) {
+    }
+
+    private Exit run(Map<String, String> env) throws IOException, InterruptedException {
+        Process p = server(env).start();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("process exits").isTrue();
+        return new Exit(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void eachKindOfInvalidValueExitsWith2AndNamesTheKey() throws Exception {
+        Path listYaml = tmp.resolve("list.yaml");
+        Files.writeString(listYaml, "- just\n- a list\n");
+        Map<Map<String, String>, String> cases = Map.of(
+                Map.of("OPENTALKING_MUSETALK_BACKEND", "cuda"), "OPENTALKING_MUSETALK_BACKEND",
+                Map.of("OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "-2"), "OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE",
+                Map.of("OPENTALKING_OMNIRT_ENDPOINT", "ftp://omnirt"), "OPENTALKING_OMNIRT_ENDPOINT",
+                Map.of("OPENTALKING_CONFIG_FILE", listYaml.toString()), "root must be a mapping");
+        for (Map.Entry<Map<String, String>, String> c : cases.entrySet()) {
+            Exit e = run(c.getKey());
+            assertThat(e.code()).as(c.getKey() + ": " + e.output()).isEqualTo(2);
+            assertThat(e.output()).contains("configuration error").contains(c.getValue());
+            assertThat(e.output()).doesNotContain("Exception").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void startsAndAnswersHealthzQuickly() throws Exception {
+        int port = FreePorts.free();
+        long t0 = System.nanoTime();
+        Process p = server(Map.of("OPENTALKING_API_PORT", Integer.toString(port))).start();
+        try {
+            HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
+            long firstOk = -1;
+            while ((System.nanoTime() - t0) < 15_000_000_000L) {
+                try {
+                    HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+                            .timeout(Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        firstOk = (System.nanoTime() - t0) / 1_000_000;
+                        break;
+                    }
+                } catch (IOException e) {
+                    Thread.sleep(10);
+                }
+            }
+            assertThat(firstOk).as("ms to first 200 on /healthz").isBetween(0L, 5000L);
+            System.out.printf("[figure] process start to first 200 on /healthz: %d ms%n", firstOk);
+        } finally {
+            p.destroy();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("exits on SIGTERM").isTrue();
+        }
+    }
+}

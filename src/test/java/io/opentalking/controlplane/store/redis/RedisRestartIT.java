@@ -1,0 +1,92 @@
+package io.opentalking.controlplane.store.redis;
+
+import io.opentalking.controlplane.Stores;
+import io.opentalking.controlplane.config.StoreConfig;
+import io.opentalking.controlplane.queue.Admission;
+import io.opentalking.controlplane.queue.QueueChange;
+import io.opentalking.controlplane.queue.QueueLimits;
+import io.opentalking.controlplane.queue.QueueStoreException;
+import io.opentalking.controlplane.queue.SlotStore;
+import io.opentalking.controlplane.queue.Transition;
+import io.opentalking.controlplane.testing.RedisServerProcess;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Redis restarts without persistence and forgets the queue: nothing may be granted while an old holder may live. */
+class RedisRestartIT {
+    private static final QueueLimits LIMITS = new QueueLimits(1, 0, 1500, 0, 0, 0);
+
+    private static Stores open(RedisServerProcess redis) {
+        return RedisStores.open(new StoreConfig(StoreConfig.StoreMode.REDIS, Optional.of(URI.create(redis.url())),
+                Duration.ofMillis(250), Duration.ofMillis(1000), Duration.ofMillis(1000)), Duration.ofMinutes(5));
+    }
+
+    private static <T> T retry(Supplier<T> step) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try {
+                return step.get();
+            } catch (QueueStoreException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    @Test
+    void afterALostQueueNothingIsGrantedForOneLease() throws Exception {
+        try (RedisServerProcess redis = new RedisServerProcess()) {
+            Stores a = open(redis);
+            Stores b = open(redis);
+            try {
+                SlotStore qa = a.slots();
+                SlotStore qb = b.slots();
+                assertThat(qa.enqueue("s1", LIMITS).admission()).isInstanceOf(Admission.Granted.class);
+                qb.sweep(LIMITS);
+
+                redis.kill();
+                redis.start();
+
+                long restarted = System.currentTimeMillis();
+                Transition second = retry(() -> qb.enqueue("s2", LIMITS));
+                assertThat(second.admission()).as("no grant while s1's holder may still believe it holds")
+                        .isEqualTo(new Admission.Queued(1));
+                Transition renew = retry(() -> qa.renew(List.of("s1"), LIMITS));
+                assertThat(renew.changes()).contains(new QueueChange.LeaseLost("s1"));
+
+                boolean granted = false;
+                while (!granted && System.currentTimeMillis() - restarted < 5000) {
+                    Thread.sleep(100);
+                    // B renews its waiter as its SlotQueue would; the grant comes once the quiet lease is over.
+                    granted = qb.renew(List.of("s2"), LIMITS).changes().contains(new QueueChange.Granted("s2"));
+                }
+                assertThat(granted).isTrue();
+                assertThat(System.currentTimeMillis() - restarted).isGreaterThanOrEqualTo(LIMITS.leaseMs() - 200);
+            } finally {
+                a.closer().close();
+                b.closer().close();
+            }
+        }
+    }
+
+    @Test
+    void aFreshQueueGrantsAtOnce() throws Exception {
+        try (RedisServerProcess redis = new RedisServerProcess()) {
+            Stores a = open(redis);
+            try {
+                assertThat(a.slots().enqueue("first", LIMITS).admission()).isInstanceOf(Admission.Granted.class);
+            } finally {
+                a.closer().close();
+            }
+        }
+    }
+}
