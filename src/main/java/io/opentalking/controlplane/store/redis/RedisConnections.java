@@ -30,6 +30,9 @@ final class RedisConnections implements AutoCloseable {
     private volatile StatefulRedisConnection<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
+    /** Completed when the first connect attempt has ended, connected or not. */
+    private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+    private volatile String lastError = "not connected to Redis yet";
     private volatile boolean closed;
     private final Thread connector;
 
@@ -57,10 +60,13 @@ final class RedisConnections implements AutoCloseable {
                     pubsub = client.connectPubSub(StringCodec.UTF8, uri);
                 }
                 firstConnect.complete(null);
+                firstAttempt.complete(null);
                 LOG.log(System.Logger.Level.INFO, "connected to {0}", cfg.describe());
                 return;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "redis connect failed: {0}", e.getMessage());
+                lastError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                firstAttempt.complete(null);
                 try {
                     Thread.sleep(RETRY.toMillis());
                 } catch (InterruptedException ie) {
@@ -78,6 +84,24 @@ final class RedisConnections implements AutoCloseable {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /**
+     * Waits up to {@code max} until the first connect attempt has ended, successfully or not. Unlike
+     * {@link #awaitConnected}, this does not give up on a reachable Redis while the client is still starting
+     * (seconds in a cold JVM), and returns as soon as a refused connection is known.
+     */
+    void awaitFirstAttempt(Duration max) {
+        try {
+            firstAttempt.get(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            // still connecting after max: the caller reports it as not connected
+        }
+    }
+
+    /** Why the last connect attempt failed. */
+    String lastError() {
+        return lastError;
     }
 
     Optional<StatefulRedisConnection<String, String>> commands() {
