@@ -1,0 +1,164 @@
+package io.opentalking.controlplane.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentalking.controlplane.testing.FreePorts;
+import io.opentalking.controlplane.testing.RedisServerProcess;
+import io.opentalking.controlplane.testing.StubHttpServer;
+import io.opentalking.controlplane.testing.TestServer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code doctor} as an operator runs it: a separate JVM with a controlled environment. Exit 0 when the store is
+ * reachable, 1 when it is not, 2 for invalid configuration; its model table is the server's.
+ */
+class DoctorIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Run(int exit, String stdout, String stderr) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(stdout);
+            } catch (IOException e) {
+                throw new AssertionError("doctor did not print JSON:\n" + stdout + "\nstderr:\n" + stderr, e);
+            }
+        }
+    }
+
+    /** The environment both the doctor and the comparison server get (nothing from the real environment). */
+    private static Map<String, String> baseEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("OPENTALKING_AVATARS_DIR", TestServer.REPO.resolve("examples/avatars").toString());
+        env.put("OPENTALKING_MODEL_ROOT", TestServer.REPO.resolve("no-models-here").toString());
+        // A cold JVM on a busy machine: keep the mock self-test inside the probe bound.
+        env.put("OPENTALKING_PROBE_TIMEOUT_MS", "5000");
+        return env;
+    }
+
+    /** Runs Main in a new JVM with exactly this environment (plus PATH and HOME) in an empty directory. */
+    static Run java(Map<String, String> config, String... args) throws Exception {
+        Path dir = Files.createTempDirectory("doctor-");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin",
+                "java").toString()));
+        cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "io.opentalking.controlplane.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
+        pb.environment().clear();
+        pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        pb.environment().put("HOME", dir.toString());
+        pb.environment().putAll(config);
+        Process p = pb.start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("doctor did not finish within 60 s");
+        }
+        return new Run(p.exitValue(), Files.readString(dir.resolve("out.txt"), StandardCharsets.UTF_8),
+                Files.readString(dir.resolve("err.txt"), StandardCharsets.UTF_8));
+    }
+
+    private static List<String> table(JsonNode statuses) {
+        List<String> rows = new ArrayList<>();
+        for (JsonNode s : statuses) {
+            rows.add(s.get("id").asText() + " " + s.get("backend").asText() + " " + s.get("connected").asBoolean()
+                    + " " + s.get("reason").asText());
+        }
+        return rows;
+    }
+
+    @Test
+    void memoryStoreIsReachableAndTheModelTableIsTheServers() throws Exception {
+        StubHttpServer omnirt = new StubHttpServer().answer("/v1/audio2video/models",
+                StubHttpServer.Answer.json(200, "{\"models\":[\"flashtalk\",\"wav2lip\"]}"));
+        try {
+            Map<String, String> env = baseEnv();
+            env.put("OPENTALKING_OMNIRT_ENDPOINT", omnirt.url());
+            env.put("OPENTALKING_FLASHHEAD_WS_URL", "ws://127.0.0.1:" + FreePorts.free());
+            env.put("OPENTALKING_DEFAULT_MODEL", "FlashTalk");
+
+            Run run = java(env, "doctor", "--json");
+            assertThat(run.exit()).as(run.stdout() + run.stderr()).isZero();
+            JsonNode out = run.json();
+            assertThat(out.get("store").get("ok").asBoolean()).isTrue();
+            assertThat(out.get("verdict").asText()).startsWith("OK: store reachable");
+            JsonNode doctorModels = out.get("models");
+
+            JsonNode serverModels;
+            try (TestServer s = TestServer.start(env)) {
+                serverModels = s.http().get("/models").json();
+            }
+            assertThat(table(doctorModels.get("statuses"))).isEqualTo(table(serverModels.get("statuses")))
+                    .contains("flashtalk omnirt true omnirt", "wav2lip omnirt true omnirt",
+                            "musetalk omnirt false omnirt_unavailable", "flashhead direct_ws false direct_ws_unavailable",
+                            "quicktalk local false local_adapter_missing", "mock mock true local_self_test");
+            assertThat(doctorModels.get("models")).isEqualTo(serverModels.get("models"));
+            assertThat(doctorModels.get("default_model")).isEqualTo(serverModels.get("default_model"));
+            assertThat(doctorModels.get("default_model").asText()).isEqualTo("flashtalk");
+
+            // The same in the human format: a table and the verdict.
+            Run text = java(env, "doctor");
+            assertThat(text.exit()).isZero();
+            assertThat(text.stdout()).containsPattern("MODEL\\s+BACKEND\\s+CONNECTED\\s+REASON\\s+DETAIL")
+                    .containsPattern("flashtalk\\s+omnirt\\s+yes\\s+omnirt")
+                    .containsPattern("musetalk\\s+omnirt\\s+no\\s+omnirt_unavailable")
+                    .contains("store: ok", "OK: store reachable");
+        } finally {
+            omnirt.close();
+        }
+    }
+
+    @Test
+    void reachableRedisIsExitZero() throws Exception {
+        try (RedisServerProcess redis = new RedisServerProcess()) {
+            Map<String, String> env = baseEnv();
+            env.put("OPENTALKING_REDIS_URL", redis.url());
+            Run run = java(env, "doctor", "--json");
+            assertThat(run.exit()).as(run.stdout() + run.stderr()).isZero();
+            assertThat(run.json().get("store").get("ok").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void unreachableRedisIsExitOne() throws Exception {
+        Map<String, String> env = baseEnv();
+        env.put("OPENTALKING_REDIS_URL", "redis://127.0.0.1:" + FreePorts.free() + "/0");
+        long t0 = System.nanoTime();
+        Run run = java(env, "doctor", "--json");
+        assertThat(run.exit()).as(run.stdout() + run.stderr()).isEqualTo(1);
+        JsonNode out = run.json();
+        assertThat(out.get("store").get("ok").asBoolean()).isFalse();
+        assertThat(out.get("store").get("detail").asText()).isNotBlank();
+        assertThat(out.get("verdict").asText()).startsWith("FAIL: store unreachable");
+        assertThat(out.get("models").get("statuses")).hasSize(6);
+        assertThat((System.nanoTime() - t0) / 1_000_000_000).as("seconds").isLessThan(30);
+    }
+
+    @Test
+    void invalidConfigurationIsExitTwoForDoctorAndServer() throws Exception {
+        Map<String, String> env = baseEnv();
+        env.put("OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "-1");
+        Run run = java(env, "doctor", "--json");
+        assertThat(run.exit()).as(run.stdout() + run.stderr()).isEqualTo(2);
+        assertThat(run.json().get("verdict").asText()).isEqualTo("invalid configuration");
+        assertThat(run.json().get("config_error").asText()).contains("OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "-1");
+
+        env.put("OPENTALKING_API_PORT", Integer.toString(FreePorts.free()));
+        Run serve = java(env, "serve");
+        assertThat(serve.exit()).isEqualTo(2);
+        assertThat(serve.stderr()).contains("configuration error", "OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE");
+    }
+}
