@@ -51,7 +51,9 @@ public final class SlotQueue implements AutoCloseable {
         // The give-up deadline must be checked on its own clock: checking only when a renew attempt fails lets
         // the local give-up slip past the end of the lease in the store (attempts every lease/3 reach the
         // threshold only at about lease), by which time another replica may have been granted the slot.
-        long watchMs = Math.max(10, Math.min(cfg.lease().toMillis() / 10, 1_000));
+        // Every lease/20 (at most 500 ms): the check is a map walk, and the sooner it runs after the deadline, the
+        // more of the lease/5 margin is left to absorb a slow machine's scheduling delays.
+        long watchMs = Math.max(10, Math.min(cfg.lease().toMillis() / 20, 500));
         watchdog = Thread.ofVirtual().name("queue-lease-watch")
                 .start(() -> loop(Duration.ofMillis(watchMs), () -> giveUpStale(clock.millis())));
     }
