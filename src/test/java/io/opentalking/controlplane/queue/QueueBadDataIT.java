@@ -37,7 +37,7 @@ class QueueBadDataIT {
         // No background sweep during a test: the hash must hold exactly what the test wrote until a step runs.
         server = TestServer.start(Map.of("OPENTALKING_REDIS_URL", redis.url(), "OPENTALKING_SLOT_MODELS", "mock",
                 "OPENTALKING_FLASHTALK_SLOTS", "1", "OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "5",
-                "OPENTALKING_QUEUE_SWEEP_MS", "3600000"));
+                "OPENTALKING_QUEUE_SWEEP_MS", "3600000", "OPENTALKING_PROBE_TIMEOUT_MS", "10000"));
         http = server.http();
         Await.untilTrue(Duration.ofSeconds(10), "the server to reach Redis",
                 () -> "redis".equals(http.get("/queue/status").header("X-Queue-Status-Source")));

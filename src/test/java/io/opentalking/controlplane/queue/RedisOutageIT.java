@@ -46,7 +46,7 @@ class RedisOutageIT {
         toClose.add(redis);
         TestServer server = TestServer.start(Map.of("OPENTALKING_REDIS_URL", redis.url(),
                 "OPENTALKING_QUEUE_LEASE_MS", LEASE_MS, "OPENTALKING_FLASHTALK_SLOTS", "1",
-                "OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "3"));
+                "OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "3", "OPENTALKING_PROBE_TIMEOUT_MS", "10000"));
         toClose.add(server);
         TestHttp http = server.http();
         List<Long> latencies = new ArrayList<>();

@@ -381,7 +381,7 @@ abstract class SlotStoreContract {
     @Test
     void anExpiredHolderLeaseIsReclaimedAndTheSlotGoesToTheNext() {
         SlotStore s = store();
-        QueueLimits l = new QueueLimits(1, 0, 300, 0, 0, 0);
+        QueueLimits l = new QueueLimits(1, 0, 600, 0, 0, 0);
         long t0 = System.nanoTime();
         s.enqueue("a", l);
         s.enqueue("b", l);
@@ -392,7 +392,7 @@ abstract class SlotStoreContract {
         });
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("a"), new QueueChange.Granted("b"));
-        assertThat(ms).as("not before the 300 ms lease").isGreaterThanOrEqualTo(280).isLessThan(2_000);
+        assertThat(ms).as("not before the 600 ms lease").isGreaterThanOrEqualTo(580).isLessThan(2_500);
         assertThat(s.membership("a")).isEqualTo(new Membership.Absent());
         assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
         assertStatus(true, 0, 1, 1);
@@ -405,7 +405,7 @@ abstract class SlotStoreContract {
     @Test
     void anExpiredWaiterLeaseIsReclaimedAndPositionsMove() {
         SlotStore s = store();
-        QueueLimits l = new QueueLimits(1, 0, 300, 0, 0, 0);
+        QueueLimits l = new QueueLimits(1, 0, 600, 0, 0, 0);
         s.enqueue("a", l);
         s.enqueue("b", l);
         s.enqueue("c", l);
@@ -423,12 +423,12 @@ abstract class SlotStoreContract {
     @Test
     void renewKeepsHoldersAndWaitersAliveFarBeyondTheLease() {
         SlotStore s = store();
-        QueueLimits l = new QueueLimits(1, 0, 300, 0, 0, 0);
+        QueueLimits l = new QueueLimits(1, 0, 800, 0, 0, 0);
         s.enqueue("a", l);
         s.enqueue("b", l);
         long t0 = System.nanoTime();
         List<QueueChange> changes = new ArrayList<>();
-        while (System.nanoTime() - t0 < 1_200_000_000L) {
+        while (System.nanoTime() - t0 < 2_000_000_000L) {
             changes.addAll(s.renew(List.of("a", "b"), l).changes());
             changes.addAll(s.sweep(l).changes());
             try {
@@ -437,7 +437,7 @@ abstract class SlotStoreContract {
                 throw new AssertionError(e);
             }
         }
-        assertThat(changes).as("four leases long, nothing lost").isEmpty();
+        assertThat(changes).as("two and a half leases long, nothing lost").isEmpty();
         assertThat(s.membership("a")).isEqualTo(new Membership.Holding());
         assertThat(s.membership("b")).isEqualTo(new Membership.Waiting(1));
         assertStatus(true, 1, 1, 1);
