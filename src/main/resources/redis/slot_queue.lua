@@ -111,13 +111,18 @@ if op == 'enqueue' then
     adm = 'full'; admval = redis.call('ZCARD', W)
   else
     local ok, seq = pcall(redis.call, 'INCR', SEQ)
-    if not ok then
-      redis.call('SET', SEQ, '1'); seq = 1
+    -- A garbage, overflowing or reset counter must not put a newcomer ahead of those already waiting.
+    local last = redis.call('ZRANGE', W, -1, -1, 'WITHSCORES')
+    local floor = 0
+    if #last == 2 then floor = tonumber(last[2]) end
+    if not ok or type(seq) ~= 'number' or seq <= floor then
+      seq = floor + 1
+      redis.call('SET', SEQ, string.format('%d', seq))
     end
     redis.call('ZADD', W, seq, sid)
     redis.call('ZADD', WL, now + lease, sid)
     if waitT > 0 then redis.call('ZADD', WD, now + waitT, sid) end
-    adm = 'queued'; admval = redis.call('ZCARD', W)
+    adm = 'queued'; admval = redis.call('ZRANK', W, sid) + 1
   end
 elseif op == 'leave' then
   local sid = ARGV[FIRST_ID]
