@@ -1,8 +1,8 @@
 -- One atomic step of the GPU slot queue: reclaim, the operation, promote (FIFO), rewrite the status hash.
--- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet
+-- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet, left
 -- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, known_epoch, session ids...
 local H, W, WL, WD, HD, EX, SEQ, ST = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local EP, QUIET = KEYS[9], KEYS[10]
+local EP, QUIET, LEFT = KEYS[9], KEYS[10], KEYS[11]
 local op = ARGV[1]
 local slots = tonumber(ARGV[2])
 local maxq = tonumber(ARGV[3])
@@ -20,6 +20,8 @@ for i = 1, 6 do
 end
 local st = redis.call('TYPE', ST).ok
 if st ~= 'hash' and st ~= 'none' then redis.call('DEL', ST) end
+local lt = redis.call('TYPE', LEFT).ok
+if lt ~= 'zset' and lt ~= 'none' then redis.call('DEL', LEFT) end
 local et = redis.call('TYPE', EP).ok
 if et ~= 'string' and et ~= 'none' then redis.call('DEL', EP) end
 
@@ -76,6 +78,8 @@ local function promote()
   end
 end
 
+redis.call('ZREMRANGEBYSCORE', LEFT, '-inf', now)
+
 -- Reclaim: dead leases, timed-out waits, expired holds; then tell holders whose end is near.
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', H, '-inf', now)) do
   redis.call('ZREM', H, sid); dropHold(sid); change('lease_lost', sid)
@@ -131,6 +135,8 @@ elseif op == 'leave' then
   elseif redis.call('ZSCORE', W, sid) then
     dropWait(sid); change('left_waiting', sid)
   end
+  -- A tombstone, so that the owning replica learns "left" (not "lease lost") when it next renews.
+  redis.call('ZADD', LEFT, now + 2 * lease, sid)
   promote()
 elseif op == 'renew' then
   for i = FIRST_ID, #ARGV do
@@ -139,6 +145,8 @@ elseif op == 'renew' then
       redis.call('ZADD', H, now + lease, sid)
     elseif redis.call('ZSCORE', W, sid) then
       redis.call('ZADD', WL, now + lease, sid)
+    elseif redis.call('ZSCORE', LEFT, sid) then
+      change('left_waiting', sid)
     elseif not reported[sid] then
       change('lease_lost', sid)
     end

@@ -455,6 +455,21 @@ abstract class SlotStoreContract {
     }
 
     @Test
+    void renewOfASessionThatLeftThroughAnotherReplicaReportsLeftNotLost() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 0);
+        s.enqueue("holder", l);
+        s.enqueue("waiter", l);
+        s.leave("holder", l);
+        s.leave("waiter", l);
+        // The owner did not see those leaves (DELETE went to another replica); its renewal must not cry lease_lost.
+        Transition t = s.renew(List.of("holder", "waiter", "ghost"), l);
+        assertThat(t.changes()).containsExactly(new QueueChange.Left("holder", false),
+                new QueueChange.Left("waiter", false), new QueueChange.LeaseLost("ghost"));
+        assertStatus(false, 0, 0, 1);
+    }
+
+    @Test
     void everyStepReportsEachSessionAtMostOnce() {
         SlotStore s = store();
         QueueLimits l = new QueueLimits(2, 0, 300, 0, 0, 0);
