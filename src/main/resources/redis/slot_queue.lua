@@ -1,8 +1,8 @@
 -- One atomic step of the GPU slot queue: reclaim, the operation, promote (FIFO), rewrite the status hash.
--- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet
+-- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet, left
 -- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, known_epoch, session ids...
 local H, W, WL, WD, HD, EX, SEQ, ST = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local EP, QUIET = KEYS[9], KEYS[10]
+local EP, QUIET, LEFT = KEYS[9], KEYS[10], KEYS[11]
 local op = ARGV[1]
 local slots = tonumber(ARGV[2])
 local maxq = tonumber(ARGV[3])
@@ -20,6 +20,8 @@ for i = 1, 6 do
 end
 local st = redis.call('TYPE', ST).ok
 if st ~= 'hash' and st ~= 'none' then redis.call('DEL', ST) end
+local lt = redis.call('TYPE', LEFT).ok
+if lt ~= 'zset' and lt ~= 'none' then redis.call('DEL', LEFT) end
 local et = redis.call('TYPE', EP).ok
 if et ~= 'string' and et ~= 'none' then redis.call('DEL', EP) end
 
@@ -76,6 +78,8 @@ local function promote()
   end
 end
 
+redis.call('ZREMRANGEBYSCORE', LEFT, '-inf', now)
+
 -- Reclaim: dead leases, timed-out waits, expired holds; then tell holders whose end is near.
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', H, '-inf', now)) do
   redis.call('ZREM', H, sid); dropHold(sid); change('lease_lost', sid)
@@ -111,13 +115,18 @@ if op == 'enqueue' then
     adm = 'full'; admval = redis.call('ZCARD', W)
   else
     local ok, seq = pcall(redis.call, 'INCR', SEQ)
-    if not ok then
-      redis.call('SET', SEQ, '1'); seq = 1
+    -- A garbage, overflowing or reset counter must not put a newcomer ahead of those already waiting.
+    local last = redis.call('ZRANGE', W, -1, -1, 'WITHSCORES')
+    local floor = 0
+    if #last == 2 then floor = tonumber(last[2]) end
+    if not ok or type(seq) ~= 'number' or seq <= floor then
+      seq = floor + 1
+      redis.call('SET', SEQ, string.format('%d', seq))
     end
     redis.call('ZADD', W, seq, sid)
     redis.call('ZADD', WL, now + lease, sid)
     if waitT > 0 then redis.call('ZADD', WD, now + waitT, sid) end
-    adm = 'queued'; admval = redis.call('ZCARD', W)
+    adm = 'queued'; admval = redis.call('ZRANK', W, sid) + 1
   end
 elseif op == 'leave' then
   local sid = ARGV[FIRST_ID]
@@ -126,6 +135,8 @@ elseif op == 'leave' then
   elseif redis.call('ZSCORE', W, sid) then
     dropWait(sid); change('left_waiting', sid)
   end
+  -- A tombstone, so that the owning replica learns "left" (not "lease lost") when it next renews.
+  redis.call('ZADD', LEFT, now + 2 * lease, sid)
   promote()
 elseif op == 'renew' then
   for i = FIRST_ID, #ARGV do
@@ -134,6 +145,8 @@ elseif op == 'renew' then
       redis.call('ZADD', H, now + lease, sid)
     elseif redis.call('ZSCORE', W, sid) then
       redis.call('ZADD', WL, now + lease, sid)
+    elseif redis.call('ZSCORE', LEFT, sid) then
+      change('left_waiting', sid)
     elseif not reported[sid] then
       change('lease_lost', sid)
     end

@@ -25,6 +25,8 @@ public final class QueueKeys {
     public static final String EPOCH = "opentalking:flashtalk_queue:epoch";
     /** While present, nothing is granted (one lease after the queue data was lost). */
     public static final String QUIET = "opentalking:flashtalk_queue:quiet";
+    /** Sessions that left recently (score: when to forget), so their owner reads "left", not "lease lost". */
+    public static final String LEFT = "opentalking:flashtalk_queue:left";
     /** Arrival counter for FIFO order. */
     public static final String SEQUENCE = "opentalking:flashtalk_queue:seq";
 

@@ -31,6 +31,7 @@ public final class SlotQueue implements AutoCloseable {
     private volatile boolean closed;
     private Thread renewer;
     private Thread sweeper;
+    private Thread watchdog;
 
     public SlotQueue(SlotStore store, QueueConfig cfg, EventBus events, Clock clock) {
         this.store = store;
@@ -47,6 +48,14 @@ public final class SlotQueue implements AutoCloseable {
     public void start() {
         renewer = Thread.ofVirtual().name("queue-renew").start(() -> loop(cfg.lease().dividedBy(3), this::renewOwned));
         sweeper = Thread.ofVirtual().name("queue-sweep").start(() -> loop(cfg.sweepInterval(), this::sweep));
+        // The give-up deadline must be checked on its own clock: checking only when a renew attempt fails lets
+        // the local give-up slip past the end of the lease in the store (attempts every lease/3 reach the
+        // threshold only at about lease), by which time another replica may have been granted the slot.
+        // Every lease/20 (at most 500 ms): the check is a map walk, and the sooner it runs after the deadline, the
+        // more of the lease/5 margin is left to absorb a slow machine's scheduling delays.
+        long watchMs = Math.max(10, Math.min(cfg.lease().toMillis() / 20, 500));
+        watchdog = Thread.ofVirtual().name("queue-lease-watch")
+                .start(() -> loop(Duration.ofMillis(watchMs), () -> giveUpStale(clock.millis())));
     }
 
     /** Asks for a slot. Throws {@link QueueStoreException} if the store is down. */
@@ -95,7 +104,7 @@ public final class SlotQueue implements AutoCloseable {
             ids.forEach(id -> owned.computeIfPresent(id, (k, v) -> sentAt));
             apply(t);
         } catch (QueueStoreException e) {
-            giveUpStale(sentAt);
+            giveUpStale(clock.millis());
         }
     }
 
@@ -187,6 +196,7 @@ public final class SlotQueue implements AutoCloseable {
         if (renewer != null) {
             renewer.interrupt();
             sweeper.interrupt();
+            watchdog.interrupt();
         }
         for (String id : List.copyOf(owned.keySet())) {
             try {

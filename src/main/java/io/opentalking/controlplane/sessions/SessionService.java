@@ -197,8 +197,10 @@ public final class SessionService implements QueueListener {
         }
     }
 
+    /** Ends a live session; publishes {@code session.closed} only if this call is what ended it. */
     private void end(String id, SessionState state, String reason) {
         Optional<Session> after = repo.transition(id, LIVE, state, reason, FINAL_TTL);
-        after.ifPresent(s -> events.publish(id, SessionEvent.closed(id, s.state().wireName())));
+        after.filter(s -> s.state() == state && s.stateReason().equals(reason))
+                .ifPresent(s -> events.publish(id, SessionEvent.closed(id, s.state().wireName())));
     }
 }

@@ -30,6 +30,8 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     private final Map<String, Long> waitDeadlines = new HashMap<>();
     private final Map<String, Long> holdDeadlines = new HashMap<>();
     private final Map<String, Long> expiringAt = new HashMap<>();
+    /** Sessions that left recently, with when to forget them: a renewal then reads "left", not "lease lost". */
+    private final Map<String, Long> left = new HashMap<>();
     private volatile Map<String, String> statusHash = Map.of();
 
     public MemorySlotStore(Clock clock) {
@@ -76,6 +78,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
             waitDeadlines.remove(sid);
             changes.add(new QueueChange.Left(sid, false));
         }
+        left.put(sid, now + 2 * limits.leaseMs());
         promote(now, limits, changes);
         return finish(null, changes, before, now, limits);
     }
@@ -91,6 +94,8 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
                 holders.put(sid, now + limits.leaseMs());
             } else if (waiting.containsKey(sid)) {
                 waiting.put(sid, now + limits.leaseMs());
+            } else if (left.containsKey(sid)) {
+                changes.add(new QueueChange.Left(sid, false));
             } else if (changes.stream().noneMatch(c -> c.sessionId().equals(sid))) {
                 changes.add(new QueueChange.LeaseLost(sid));
             }
@@ -131,6 +136,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     }
 
     private void reclaim(long now, List<QueueChange> changes) {
+        left.values().removeIf(until -> until <= now);
         expire(holders, now, changes, true);
         expire(waiting, now, changes, false);
         for (Iterator<Map.Entry<String, Long>> it = waitDeadlines.entrySet().iterator(); it.hasNext(); ) {

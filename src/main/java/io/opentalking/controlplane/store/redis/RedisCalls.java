@@ -37,7 +37,13 @@ final class RedisCalls {
             throws Failure {
         RedisAsyncCommands<String, String> async = connections.commands()
                 .orElseThrow(() -> new Failure("not connected to Redis", null)).async();
-        var f = command.apply(async).toCompletableFuture();
+        java.util.concurrent.CompletableFuture<T> f;
+        try {
+            // Dispatch itself can throw (e.g. "cannot be started once stopped" once the client is shut down).
+            f = command.apply(async).toCompletableFuture();
+        } catch (RuntimeException e) {
+            throw new Failure("Redis call failed: " + e.getMessage(), e);
+        }
         try {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

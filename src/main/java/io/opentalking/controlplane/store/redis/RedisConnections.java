@@ -63,8 +63,10 @@ final class RedisConnections implements AutoCloseable {
                 firstAttempt.complete(null);
                 LOG.log(System.Logger.Level.INFO, "connected to {0}", cfg.describe());
                 return;
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "redis connect failed: {0}", e.getMessage());
+            } catch (RuntimeException | LinkageError e) {
+                // A LinkageError is a broken build (e.g. a wrong Netty); say so loudly, then keep trying.
+                LOG.log(e instanceof LinkageError ? System.Logger.Level.ERROR : System.Logger.Level.DEBUG,
+                        "redis connect failed: {0}", String.valueOf(e));
                 lastError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 firstAttempt.complete(null);
                 try {

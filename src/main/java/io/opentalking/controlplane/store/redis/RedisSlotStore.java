@@ -27,7 +27,8 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private static final RedisCalls.Script SCRIPT = RedisCalls.Script.load("/redis/slot_queue.lua");
     private static final String[] KEYS = {QueueKeys.HOLDERS, QueueKeys.WAITING, QueueKeys.WAIT_LEASES,
             QueueKeys.WAIT_DEADLINES, QueueKeys.HOLD_DEADLINES, QueueKeys.EXPIRING_AT, QueueKeys.SEQUENCE,
-            QueueKeys.STATUS_HASH, QueueKeys.EPOCH, QueueKeys.QUIET};
+            QueueKeys.STATUS_HASH, QueueKeys.EPOCH, QueueKeys.QUIET,
+            QueueKeys.LEFT};
 
     private final RedisCalls calls;
     private final Duration stepTimeout;

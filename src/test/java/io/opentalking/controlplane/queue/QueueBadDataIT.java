@@ -1,0 +1,220 @@
+package io.opentalking.controlplane.queue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.opentalking.controlplane.testing.RedisServerProcess;
+import io.opentalking.controlplane.testing.TestHttp;
+import io.opentalking.controlplane.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Garbage in the status hash and the queue keys (wrong types, unparsable values) never turns into a 5xx from
+ * {@code GET /queue/status} or {@code POST /sessions}, and the queue keeps working after (CONTRACT §1, §3).
+ * The server's slot model here is {@code mock}, so sessions go through the real queue without a GPU backend.
+ */
+class QueueBadDataIT {
+    private static final String CREATE = "{\"avatar_id\":\"demo-avatar\",\"model\":\"mock\"}";
+    private static final List<String> QUEUE_KEYS = List.of(QueueKeys.HOLDERS, QueueKeys.WAITING,
+            QueueKeys.WAIT_LEASES, QueueKeys.WAIT_DEADLINES, QueueKeys.HOLD_DEADLINES, QueueKeys.EXPIRING_AT,
+            QueueKeys.SEQUENCE, QueueKeys.STATUS_HASH);
+    private static RedisServerProcess redis;
+    private static TestServer server;
+    private static TestHttp http;
+    private final List<String> sessions = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        redis = new RedisServerProcess();
+        // No background sweep during a test: the hash must hold exactly what the test wrote until a step runs.
+        server = TestServer.start(Map.of("OPENTALKING_REDIS_URL", redis.url(), "OPENTALKING_SLOT_MODELS", "mock",
+                "OPENTALKING_FLASHTALK_SLOTS", "1", "OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "5",
+                "OPENTALKING_QUEUE_SWEEP_MS", "3600000", "OPENTALKING_PROBE_TIMEOUT_MS", "10000"));
+        http = server.http();
+        Await.untilTrue(Duration.ofSeconds(10), "the server to reach Redis",
+                () -> "redis".equals(http.get("/queue/status").header("X-Queue-Status-Source")));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        redis.close();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        for (String id : sessions) {
+            assertThat(http.delete("/sessions/" + id).status()).isEqualTo(200);
+        }
+        redis.cli(concat("DEL", QUEUE_KEYS));
+    }
+
+    private static String[] concat(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all.toArray(String[]::new);
+    }
+
+    private JsonNode status(String expectedSource) {
+        TestHttp.Reply r = http.get("/queue/status");
+        assertThat(r.status()).as("GET /queue/status: %s", r.body()).isEqualTo(200);
+        if (expectedSource != null) {
+            assertThat(r.header("X-Queue-Status-Source")).isEqualTo(expectedSource);
+        }
+        assertThat(r.json().size()).isEqualTo(2);
+        return r.json();
+    }
+
+    private static void assertStatus(JsonNode s, boolean occupied, int size) {
+        assertThat(s.get("slot_occupied").isBoolean()).isTrue();
+        assertThat(s.get("queue_size").isInt()).isTrue();
+        assertThat(s.get("slot_occupied").asBoolean()).as("slot_occupied in %s", s).isEqualTo(occupied);
+        assertThat(s.get("queue_size").asInt()).as("queue_size in %s", s).isEqualTo(size);
+    }
+
+    /** POST /sessions must answer 200 with this status. */
+    private String create(String expectedStatus) {
+        TestHttp.Reply r = http.post("/sessions", CREATE);
+        assertThat(r.status()).as("POST /sessions: %s", r.body()).isEqualTo(200);
+        assertThat(r.json().get("status").asText()).isEqualTo(expectedStatus);
+        String id = r.json().get("session_id").asText();
+        sessions.add(id);
+        return id;
+    }
+
+    private JsonNode session(String id) {
+        TestHttp.Reply r = http.get("/sessions/" + id);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json();
+    }
+
+    @Test
+    void statusHashStoredAsAString() {
+        assertThat(redis.cli("SET", QueueKeys.STATUS_HASH, "garbage")).isEqualTo("OK");
+        assertStatus(status(null), false, 0);
+        assertStatus(status(null), false, 0);
+
+        create("created");
+        assertThat(redis.cli("TYPE", QueueKeys.STATUS_HASH)).isEqualTo("hash");
+        assertStatus(status("redis"), true, 0);
+        create("queued");
+        assertStatus(status("redis"), true, 1);
+    }
+
+    @Test
+    void garbageValuesInTheStatusHashAreReadLeniently() {
+        String[][] table = {
+                // slot_occupied, queue_size, expected occupied, expected size
+                {"banana", "-3", "false", "0"},
+                {" TRUE ", "abc", "true", "0"},
+                {"yes", " 7 ", "true", "7"},
+                {"on", "2.5", "true", "0"},
+                {"2", "99999999999999999999", "false", "0"},
+                {"", "", "false", "0"},
+        };
+        for (String[] row : table) {
+            redis.cli("DEL", QueueKeys.STATUS_HASH);
+            redis.cli("HSET", QueueKeys.STATUS_HASH, "slot_occupied", row[0], "queue_size", row[1], "junk", "x");
+            JsonNode s = status("redis");
+            assertStatus(s, Boolean.parseBoolean(row[2]), Integer.parseInt(row[3]));
+        }
+        redis.cli("DEL", QueueKeys.STATUS_HASH);
+        redis.cli("HSET", QueueKeys.STATUS_HASH, "queue_size", "4");
+        assertStatus(status("redis"), false, 4);
+
+        // The next step of the queue writes the truth over the garbage.
+        redis.cli("HSET", QueueKeys.STATUS_HASH, "slot_occupied", "banana", "queue_size", "-3");
+        create("created");
+        assertStatus(status("redis"), true, 0);
+        assertThat(redis.cli("HGET", QueueKeys.STATUS_HASH, "queue_size")).isEqualTo("0");
+    }
+
+    @Test
+    void holdersKeyTurnedIntoAList() {
+        redis.cli("DEL", QueueKeys.HOLDERS);
+        assertThat(redis.cli("LPUSH", QueueKeys.HOLDERS, "junk", "more-junk")).isEqualTo("2");
+        assertThat(status(null).get("queue_size").asInt()).isZero();
+
+        String first = create("created");
+        assertThat(redis.cli("TYPE", QueueKeys.HOLDERS)).isEqualTo("zset");
+        String second = create("queued");
+        assertThat(session(second).get("queue_position").asInt()).isEqualTo(1);
+        assertStatus(status("redis"), true, 1);
+
+        assertThat(http.delete("/sessions/" + first).status()).isEqualTo(200);
+        Await.untilTrue(Duration.ofSeconds(5), "the waiter to get the slot",
+                () -> session(second).get("state").asText().equals("created"));
+        assertStatus(status("redis"), true, 0);
+    }
+
+    @Test
+    void everyQueueKeyOfTheWrongType() {
+        redis.cli("SET", QueueKeys.WAITING, "x");
+        redis.cli("LPUSH", QueueKeys.WAIT_LEASES, "a");
+        redis.cli("SADD", QueueKeys.WAIT_DEADLINES, "a");
+        redis.cli("HSET", QueueKeys.HOLD_DEADLINES, "a", "b");
+        redis.cli("SET", QueueKeys.EXPIRING_AT, "z");
+        redis.cli("LPUSH", QueueKeys.SEQUENCE, "1");
+        redis.cli("SET", QueueKeys.STATUS_HASH, "3");
+        redis.cli("SET", QueueKeys.HOLDERS, "1");
+        assertStatus(status(null), false, 0);
+
+        String first = create("created");
+        String second = create("queued");
+        String third = create("queued");
+        assertStatus(status("redis"), true, 2);
+        assertThat(session(second).get("queue_position").asInt()).isEqualTo(1);
+        assertThat(session(third).get("queue_position").asInt()).isEqualTo(2);
+        assertThat(http.delete("/sessions/" + first).status()).isEqualTo(200);
+        Await.untilTrue(Duration.ofSeconds(5), "the first waiter to get the slot",
+                () -> session(second).get("state").asText().equals("created"));
+        assertThat(session(third).get("queue_position").asInt()).isEqualTo(1);
+    }
+
+    /** The arrival counter is garbage or was reset while sessions wait: newcomers still go to the end. */
+    @Test
+    void arrivalCounterGarbageOrResetKeepsFifo() {
+        String a = create("created");
+        String b = create("queued");
+        String c = create("queued");
+        assertThat(redis.cli("SET", QueueKeys.SEQUENCE, "abc")).isEqualTo("OK");
+        String d = create("queued");
+        assertThat(redis.cli("SET", QueueKeys.SEQUENCE, "0")).isEqualTo("OK");
+        String e = create("queued");
+        assertThat(redis.cli("SET", QueueKeys.SEQUENCE, "9223372036854775807")).isEqualTo("OK");
+        String f = create("queued");
+        List<String> order = List.of(b, c, d, e, f);
+        for (int i = 0; i < order.size(); i++) {
+            assertThat(session(order.get(i)).get("queue_position").asInt()).as("position of waiter %s", i + 1)
+                    .isEqualTo(i + 1);
+        }
+        assertStatus(status("redis"), true, 5);
+
+        assertThat(http.delete("/sessions/" + a).status()).isEqualTo(200);
+        Await.untilTrue(Duration.ofSeconds(5), "the oldest waiter to get the slot",
+                () -> session(b).get("state").asText().equals("created"));
+        for (int i = 1; i < order.size(); i++) {
+            assertThat(session(order.get(i)).get("queue_position").asInt()).isEqualTo(i);
+        }
+        assertThat(session(e).get("state").asText()).isEqualTo("queued");
+    }
+
+    @Test
+    void aGhostHolderWithoutLeaseScoreIsReclaimed() {
+        // A member someone wrote by hand, with a lease that ended long ago.
+        redis.cli("ZADD", QueueKeys.HOLDERS, "0", "ghost");
+        redis.cli("HSET", QueueKeys.STATUS_HASH, "slot_occupied", "1", "queue_size", "0");
+        assertStatus(status("redis"), true, 0);
+        create("created");
+        assertThat(redis.cli("ZRANGE", QueueKeys.HOLDERS, "0", "-1")).doesNotContain("ghost");
+        assertStatus(status("redis"), true, 0);
+    }
+}

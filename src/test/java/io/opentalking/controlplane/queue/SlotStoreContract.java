@@ -1,0 +1,507 @@
+package io.opentalking.controlplane.queue;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The contract of a {@link SlotStore} (CONTRACT §3, §4: "one suite of contract tests runs against both stores").
+ * Subclasses give a fresh, empty store per test, its status reader, and the raw status hash as stored.
+ * Time is real (Redis uses its own clock), so timeouts are short and waits poll with a deadline.
+ */
+abstract class SlotStoreContract {
+    static final long LONG = 60_000;
+
+    /** A fresh, empty store for this test. */
+    protected abstract SlotStore store();
+
+    protected abstract QueueStatusReader reader();
+
+    /** The status hash exactly as stored (empty when absent). */
+    protected abstract Map<String, String> rawStatusHash();
+
+    protected abstract QueueStatusReader.Source source();
+
+    static QueueLimits limits(int slots, int maxQueue) {
+        return new QueueLimits(slots, maxQueue, LONG, 0, 0, 0);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // status hash
+
+    /** Checks the parsed status and the raw hash fields written by the last step. */
+    void assertStatus(boolean occupied, int waiting, int inUse, int total) {
+        QueueStatusReader.Reading r = reader().readStatus();
+        assertThat(r.source()).isEqualTo(source());
+        assertThat(r.status()).as("parsed status").isEqualTo(new QueueStatus(occupied, waiting));
+        Map<String, String> h = rawStatusHash();
+        assertThat(h).as("raw status hash").containsEntry(QueueKeys.FIELD_SLOT_OCCUPIED, occupied ? "1" : "0")
+                .containsEntry(QueueKeys.FIELD_QUEUE_SIZE, Integer.toString(waiting))
+                .containsEntry(QueueKeys.FIELD_SLOTS_IN_USE, Integer.toString(inUse))
+                .containsEntry(QueueKeys.FIELD_SLOTS_TOTAL, Integer.toString(total))
+                .containsKey(QueueKeys.FIELD_UPDATED_AT);
+        long updatedAt = Long.parseLong(h.get(QueueKeys.FIELD_UPDATED_AT));
+        assertThat(updatedAt).as("updated_at is the step's time in ms")
+                .isBetween(System.currentTimeMillis() - 10_000, System.currentTimeMillis() + 1_000);
+    }
+
+    @Test
+    void emptyStoreReadsZeros() {
+        store();
+        QueueStatusReader.Reading r = reader().readStatus();
+        assertThat(r.status()).isEqualTo(QueueStatus.ZERO);
+        assertThat(r.source()).isEqualTo(source());
+        assertThat(rawStatusHash()).isEmpty();
+    }
+
+    @Test
+    void sweepOfAnEmptyQueueWritesAnIdleHash() {
+        Transition t = store().sweep(limits(2, 3));
+        assertThat(t.changes()).isEmpty();
+        assertThat(t.holders()).isZero();
+        assertStatus(false, 0, 0, 2);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // FIFO and positions
+
+    @Test
+    void fifoUnderFiftyConcurrentEnqueuers() throws Exception {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 0);
+        int n = 50;
+        Map<String, Admission> admissions = new ConcurrentHashMap<>();
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> fs = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(n)) {
+            for (int i = 0; i < n; i++) {
+                String id = "c" + i;
+                fs.add(pool.submit(() -> {
+                    go.await();
+                    admissions.put(id, s.enqueue(id, l).admission());
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : fs) {
+                f.get(20, TimeUnit.SECONDS);
+            }
+        }
+        List<String> granted = admissions.entrySet().stream().filter(e -> e.getValue() instanceof Admission.Granted)
+                .map(Map.Entry::getKey).toList();
+        assertThat(granted).as("exactly one of %s enqueuers gets the one slot", n).hasSize(1);
+        String[] order = new String[n - 1];
+        admissions.forEach((id, a) -> {
+            if (a instanceof Admission.Queued q) {
+                assertThat(q.position()).isBetween(1, n - 1);
+                assertThat(order[q.position() - 1]).as("position %s given twice", q.position()).isNull();
+                order[q.position() - 1] = id;
+            }
+        });
+        assertThat(order).as("positions 1..%s, each once", n - 1).doesNotContainNull();
+        for (int i = 0; i < order.length; i++) {
+            assertThat(s.membership(order[i])).isEqualTo(new Membership.Waiting(i + 1));
+        }
+        assertStatus(true, n - 1, 1, 1);
+
+        // Release the holder, then each newly granted one: grants follow the waiting list exactly.
+        String holder = granted.get(0);
+        List<String> grantOrder = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            Transition t = s.leave(holder, l);
+            assertThat(t.changes().get(0)).isEqualTo(new QueueChange.Left(holder, true));
+            List<String> grants = t.changes().stream().filter(c -> c instanceof QueueChange.Granted)
+                    .map(QueueChange::sessionId).toList();
+            if (k < n - 1) {
+                assertThat(grants).hasSize(1);
+                holder = grants.get(0);
+                grantOrder.add(holder);
+                assertThat(t.waitingAfter()).isEqualTo(List.of(order).subList(k + 1, n - 1));
+                assertThat(s.membership(holder)).isEqualTo(new Membership.Holding());
+            } else {
+                assertThat(grants).isEmpty();
+            }
+        }
+        assertThat(grantOrder).isEqualTo(List.of(order));
+        assertStatus(false, 0, 0, 1);
+    }
+
+    @Test
+    void positionsMoveWhenTheHeadOrAMiddleWaiterLeaves() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 0);
+        assertThat(s.enqueue("a", l).admission()).isEqualTo(new Admission.Granted());
+        assertStatus(true, 0, 1, 1);
+        for (int i = 1; i <= 5; i++) {
+            Transition t = s.enqueue("w" + i, l);
+            assertThat(t.admission()).isEqualTo(new Admission.Queued(i));
+            assertStatus(true, i, 1, 1);
+        }
+        assertThat(positions(s, "w1", "w2", "w3", "w4", "w5")).containsExactly(1, 2, 3, 4, 5);
+
+        Transition head = s.leave("w1", l);
+        assertThat(head.changes()).containsExactly(new QueueChange.Left("w1", false));
+        assertThat(head.waitingBefore()).containsExactly("w1", "w2", "w3", "w4", "w5");
+        assertThat(head.waitingAfter()).containsExactly("w2", "w3", "w4", "w5");
+        assertThat(positions(s, "w2", "w3", "w4", "w5")).containsExactly(1, 2, 3, 4);
+        assertThat(s.membership("w1")).isEqualTo(new Membership.Absent());
+        assertStatus(true, 4, 1, 1);
+
+        Transition middle = s.leave("w4", l);
+        assertThat(middle.changes()).containsExactly(new QueueChange.Left("w4", false));
+        assertThat(middle.waitingAfter()).containsExactly("w2", "w3", "w5");
+        assertThat(positions(s, "w2", "w3", "w5")).containsExactly(1, 2, 3);
+        assertStatus(true, 3, 1, 1);
+
+        Transition tail = s.enqueue("w6", l);
+        assertThat(tail.admission()).isEqualTo(new Admission.Queued(4));
+        assertThat(tail.waitingAfter()).containsExactly("w2", "w3", "w5", "w6");
+        assertStatus(true, 4, 1, 1);
+
+        Transition release = s.leave("a", l);
+        assertThat(release.changes()).containsExactly(new QueueChange.Left("a", true), new QueueChange.Granted("w2"));
+        assertThat(positions(s, "w3", "w5", "w6")).containsExactly(1, 2, 3);
+        assertStatus(true, 3, 1, 1);
+    }
+
+    private static List<Integer> positions(SlotStore s, String... ids) {
+        List<Integer> out = new ArrayList<>();
+        for (String id : ids) {
+            Membership m = s.membership(id);
+            assertThat(m).as("membership of %s", id).isInstanceOf(Membership.Waiting.class);
+            out.add(((Membership.Waiting) m).position());
+        }
+        return out;
+    }
+
+    @Test
+    void enqueueTwiceIsIdempotent() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 3);
+        s.enqueue("a", l);
+        s.enqueue("b", l);
+        assertThat(s.enqueue("a", l).admission()).isEqualTo(new Admission.AlreadyPresent(new Membership.Holding()));
+        assertThat(s.enqueue("b", l).admission())
+                .isEqualTo(new Admission.AlreadyPresent(new Membership.Waiting(1)));
+        assertStatus(true, 1, 1, 1);
+    }
+
+    @Test
+    void severalSlotsAreGrantedBeforeAnyoneWaits() {
+        SlotStore s = store();
+        QueueLimits l = limits(3, 0);
+        assertThat(s.enqueue("a", l).admission()).isEqualTo(new Admission.Granted());
+        assertStatus(true, 0, 1, 3);
+        assertThat(s.enqueue("b", l).admission()).isEqualTo(new Admission.Granted());
+        assertThat(s.enqueue("c", l).admission()).isEqualTo(new Admission.Granted());
+        assertStatus(true, 0, 3, 3);
+        Transition d = s.enqueue("d", l);
+        assertThat(d.admission()).isEqualTo(new Admission.Queued(1));
+        assertThat(d.holders()).isEqualTo(3);
+        assertStatus(true, 1, 3, 3);
+        Transition leave = s.leave("b", l);
+        assertThat(leave.changes()).containsExactly(new QueueChange.Left("b", true), new QueueChange.Granted("d"));
+        assertThat(leave.holders()).isEqualTo(3);
+        assertStatus(true, 0, 3, 3);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // limits
+
+    @Test
+    void fifthEnqueueIsFullWithOneSlotAndThreeWaiting() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 3);
+        assertThat(s.enqueue("a", l).admission()).isEqualTo(new Admission.Granted());
+        assertThat(s.enqueue("b", l).admission()).isEqualTo(new Admission.Queued(1));
+        assertThat(s.enqueue("c", l).admission()).isEqualTo(new Admission.Queued(2));
+        assertThat(s.enqueue("d", l).admission()).isEqualTo(new Admission.Queued(3));
+        assertStatus(true, 3, 1, 1);
+        Transition full = s.enqueue("e", l);
+        assertThat(full.admission()).isEqualTo(new Admission.Full(3));
+        assertThat(full.changes()).isEmpty();
+        assertThat(full.waitingAfter()).containsExactly("b", "c", "d");
+        assertThat(s.membership("e")).isEqualTo(new Membership.Absent());
+        assertStatus(true, 3, 1, 1);
+
+        // Room again after someone leaves; the newcomer goes to the end.
+        s.leave("c", l);
+        assertStatus(true, 2, 1, 1);
+        assertThat(s.enqueue("e", l).admission()).isEqualTo(new Admission.Queued(3));
+        assertThat(positions(s, "b", "d", "e")).containsExactly(1, 2, 3);
+        assertStatus(true, 3, 1, 1);
+    }
+
+    @Test
+    void waitTimeoutDropsTheWaiter() {
+        SlotStore s = store();
+        QueueLimits l = new QueueLimits(1, 0, LONG, 300, 0, 0);
+        assertThat(s.enqueue("a", l).admission()).isEqualTo(new Admission.Granted());
+        long t0 = System.nanoTime();
+        assertThat(s.enqueue("b", l).admission()).isEqualTo(new Admission.Queued(1));
+        assertThat(s.enqueue("c", l).admission()).isEqualTo(new Admission.Queued(2));
+        assertStatus(true, 2, 1, 1);
+        Transition t = Await.until(Duration.ofSeconds(5), "b and c to time out", () -> {
+            Transition x = s.sweep(l);
+            return x.changes().isEmpty() ? null : x;
+        });
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(waitedMs).as("not before the 300 ms timeout").isGreaterThanOrEqualTo(280);
+        assertThat(waitedMs).as("soon after the timeout").isLessThan(2_000);
+        // Enqueued a few ms apart, both may time out in the same sweep or one after the other.
+        List<QueueChange> all = new ArrayList<>(t.changes());
+        if (all.size() < 2) {
+            all.addAll(Await.until(Duration.ofSeconds(2), "c to time out", () -> {
+                Transition x = s.sweep(l);
+                return x.changes().isEmpty() ? null : x.changes();
+            }));
+        }
+        assertThat(all).containsExactly(new QueueChange.TimedOut("b"), new QueueChange.TimedOut("c"));
+        assertThat(s.membership("b")).isEqualTo(new Membership.Absent());
+        assertThat(s.membership("a")).isEqualTo(new Membership.Holding());
+        assertStatus(true, 0, 1, 1);
+    }
+
+    @Test
+    void waitTimeoutDoesNotApplyOnceGranted() {
+        SlotStore s = store();
+        QueueLimits l = new QueueLimits(1, 0, LONG, 300, 0, 0);
+        s.enqueue("a", l);
+        s.enqueue("b", l);
+        assertThat(s.leave("a", l).changes()).contains(new QueueChange.Granted("b"));
+        long t0 = System.nanoTime();
+        Await.untilTrue(Duration.ofSeconds(3), "600 ms to pass", () -> System.nanoTime() - t0 > 600_000_000L);
+        assertThat(s.sweep(l).changes()).isEmpty();
+        assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
+        assertStatus(true, 0, 1, 1);
+    }
+
+    @Test
+    void maximumHoldExpiresAfterAnExpiringNoticeAndPromotesTheNext() {
+        SlotStore s = store();
+        QueueLimits l = new QueueLimits(1, 0, LONG, 0, 1_500, 1_400);
+        long t0 = System.nanoTime();
+        assertThat(s.enqueue("a", l).admission()).isEqualTo(new Admission.Granted());
+        assertThat(s.enqueue("b", l).admission()).isEqualTo(new Admission.Queued(1));
+        List<QueueChange> seen = new ArrayList<>();
+        long[] expiringAt = {-1};
+        Transition expired = Await.until(Duration.ofSeconds(5), "a's hold to expire", () -> {
+            Transition x = s.sweep(l);
+            for (QueueChange c : x.changes()) {
+                if (c instanceof QueueChange.Expiring && expiringAt[0] < 0) {
+                    expiringAt[0] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    assertStatus(true, 1, 1, 1);
+                }
+            }
+            seen.addAll(x.changes());
+            return x.changes().contains(new QueueChange.HoldExpired("a")) ? x : null;
+        });
+        long expiredAt = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(seen).as("notice first, then the end, then the next in line")
+                .containsExactly(new QueueChange.Expiring("a", 1), new QueueChange.HoldExpired("a"),
+                        new QueueChange.Granted("b"));
+        assertThat(expiringAt[0]).as("notice at max hold - notice (100 ms)").isBetween(80L, 1_400L);
+        assertThat(expiredAt).as("hold ends after 1500 ms").isBetween(1_480L, 3_500L);
+        assertThat(expired.changes()).containsExactly(new QueueChange.HoldExpired("a"), new QueueChange.Granted("b"));
+        assertThat(s.membership("a")).isEqualTo(new Membership.Absent());
+        assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
+        assertStatus(true, 0, 1, 1);
+    }
+
+    @Test
+    void maximumHoldWithoutWaitersFreesTheSlot() {
+        SlotStore s = store();
+        QueueLimits l = new QueueLimits(1, 0, LONG, 0, 300, 100);
+        s.enqueue("a", l);
+        List<QueueChange> seen = new ArrayList<>();
+        Await.until(Duration.ofSeconds(5), "a's hold to expire", () -> {
+            seen.addAll(s.sweep(l).changes());
+            return seen.contains(new QueueChange.HoldExpired("a")) ? true : null;
+        });
+        assertThat(seen).containsExactly(new QueueChange.Expiring("a", 0), new QueueChange.HoldExpired("a"));
+        assertStatus(false, 0, 0, 1);
+        assertThat(s.enqueue("z", l).admission()).isEqualTo(new Admission.Granted());
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // leave
+
+    @Test
+    void leaveOfTheHolderPromotesTheNextWaiter() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 3);
+        s.enqueue("a", l);
+        s.enqueue("b", l);
+        s.enqueue("c", l);
+        assertStatus(true, 2, 1, 1);
+        Transition t = s.leave("a", l);
+        assertThat(t.changes()).containsExactly(new QueueChange.Left("a", true), new QueueChange.Granted("b"));
+        assertThat(t.waitingBefore()).containsExactly("b", "c");
+        assertThat(t.waitingAfter()).containsExactly("c");
+        assertThat(t.holders()).isEqualTo(1);
+        assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
+        assertThat(s.membership("c")).isEqualTo(new Membership.Waiting(1));
+        assertStatus(true, 1, 1, 1);
+
+        assertThat(s.leave("b", l).changes()).containsExactly(new QueueChange.Left("b", true),
+                new QueueChange.Granted("c"));
+        assertStatus(true, 0, 1, 1);
+        assertThat(s.leave("c", l).changes()).containsExactly(new QueueChange.Left("c", true));
+        assertStatus(false, 0, 0, 1);
+    }
+
+    @Test
+    void leaveIsIdempotent() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 3);
+        s.enqueue("a", l);
+        assertThat(s.leave("a", l).changes()).containsExactly(new QueueChange.Left("a", true));
+        assertThat(s.leave("a", l).changes()).isEmpty();
+        assertThat(s.leave("never-seen", l).changes()).isEmpty();
+        assertStatus(false, 0, 0, 1);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // leases
+
+    @Test
+    void anExpiredHolderLeaseIsReclaimedAndTheSlotGoesToTheNext() {
+        SlotStore s = store();
+        QueueLimits l = new QueueLimits(1, 0, 600, 0, 0, 0);
+        long t0 = System.nanoTime();
+        s.enqueue("a", l);
+        s.enqueue("b", l);
+        // Only b's replica keeps renewing.
+        Transition t = Await.until(Duration.ofSeconds(5), "a's lease to be reclaimed", () -> {
+            Transition x = s.renew(List.of("b"), l);
+            return x.changes().isEmpty() ? null : x;
+        });
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("a"), new QueueChange.Granted("b"));
+        assertThat(ms).as("not before the 600 ms lease").isGreaterThanOrEqualTo(580).isLessThan(2_500);
+        assertThat(s.membership("a")).isEqualTo(new Membership.Absent());
+        assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
+        assertStatus(true, 0, 1, 1);
+
+        // a's replica comes back and renews: told its lease is lost.
+        assertThat(s.renew(List.of("a", "b"), l).changes()).containsExactly(new QueueChange.LeaseLost("a"));
+        assertStatus(true, 0, 1, 1);
+    }
+
+    @Test
+    void anExpiredWaiterLeaseIsReclaimedAndPositionsMove() {
+        SlotStore s = store();
+        QueueLimits l = new QueueLimits(1, 0, 600, 0, 0, 0);
+        s.enqueue("a", l);
+        s.enqueue("b", l);
+        s.enqueue("c", l);
+        Transition t = Await.until(Duration.ofSeconds(5), "b's lease to be reclaimed", () -> {
+            Transition x = s.renew(List.of("a", "c"), l);
+            return x.changes().isEmpty() ? null : x;
+        });
+        assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("b"));
+        assertThat(t.waitingBefore()).containsExactly("b", "c");
+        assertThat(t.waitingAfter()).containsExactly("c");
+        assertThat(s.membership("c")).isEqualTo(new Membership.Waiting(1));
+        assertStatus(true, 1, 1, 1);
+    }
+
+    @Test
+    void renewKeepsHoldersAndWaitersAliveFarBeyondTheLease() {
+        SlotStore s = store();
+        QueueLimits l = new QueueLimits(1, 0, 800, 0, 0, 0);
+        s.enqueue("a", l);
+        s.enqueue("b", l);
+        long t0 = System.nanoTime();
+        List<QueueChange> changes = new ArrayList<>();
+        while (System.nanoTime() - t0 < 2_000_000_000L) {
+            changes.addAll(s.renew(List.of("a", "b"), l).changes());
+            changes.addAll(s.sweep(l).changes());
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        assertThat(changes).as("two and a half leases long, nothing lost").isEmpty();
+        assertThat(s.membership("a")).isEqualTo(new Membership.Holding());
+        assertThat(s.membership("b")).isEqualTo(new Membership.Waiting(1));
+        assertStatus(true, 1, 1, 1);
+    }
+
+    @Test
+    void renewOfUnknownSessionsReportsThemLostOnce() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 0);
+        s.enqueue("a", l);
+        Transition t = s.renew(List.of("a", "ghost1", "ghost2"), l);
+        assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("ghost1"), new QueueChange.LeaseLost("ghost2"));
+        assertThat(s.membership("a")).isEqualTo(new Membership.Holding());
+        assertStatus(true, 0, 1, 1);
+    }
+
+    @Test
+    void renewOfASessionThatLeftThroughAnotherReplicaReportsLeftNotLost() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 0);
+        s.enqueue("holder", l);
+        s.enqueue("waiter", l);
+        s.leave("holder", l);
+        s.leave("waiter", l);
+        // The owner did not see those leaves (DELETE went to another replica); its renewal must not cry lease_lost.
+        Transition t = s.renew(List.of("holder", "waiter", "ghost"), l);
+        assertThat(t.changes()).containsExactly(new QueueChange.Left("holder", false),
+                new QueueChange.Left("waiter", false), new QueueChange.LeaseLost("ghost"));
+        assertStatus(false, 0, 0, 1);
+    }
+
+    @Test
+    void everyStepReportsEachSessionAtMostOnce() {
+        SlotStore s = store();
+        QueueLimits l = new QueueLimits(2, 0, 300, 0, 0, 0);
+        for (String id : List.of("a", "b", "c", "d")) {
+            s.enqueue(id, l);
+        }
+        // Nobody renews: all four leases run out; a renew naming them must not report them twice.
+        long t0 = System.nanoTime();
+        Await.untilTrue(Duration.ofSeconds(3), "400 ms to pass", () -> System.nanoTime() - t0 > 400_000_000L);
+        Transition t = s.renew(List.of("a", "b", "c", "d"), l);
+        Set<String> ids = new HashSet<>();
+        for (QueueChange c : t.changes()) {
+            assertThat(ids.add(c.sessionId())).as("%s reported twice in %s", c.sessionId(), t.changes()).isTrue();
+        }
+        assertThat(ids).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(t.changes()).allMatch(c -> c instanceof QueueChange.LeaseLost);
+        assertStatus(false, 0, 0, 2);
+    }
+
+    @Test
+    void statusFollowsEveryStepOfAMixedSequence() {
+        SlotStore s = store();
+        QueueLimits l = limits(2, 2);
+        int[][] expect = {
+                // after: a, b, c, d, e(full), leave a, leave c, leave b, leave d
+                {1, 0, 1}, {1, 0, 2}, {1, 1, 2}, {1, 2, 2}, {1, 2, 2}, {1, 1, 2}, {1, 0, 2}, {1, 0, 1}, {0, 0, 0}};
+        List<Runnable> steps = List.of(() -> s.enqueue("a", l), () -> s.enqueue("b", l), () -> s.enqueue("c", l),
+                () -> s.enqueue("d", l), () -> assertThat(s.enqueue("e", l).admission()).isEqualTo(new Admission.Full(2)),
+                () -> s.leave("a", l), () -> s.leave("c", l), () -> s.leave("b", l), () -> s.leave("d", l));
+        IntStream.range(0, steps.size()).forEach(i -> {
+            steps.get(i).run();
+            assertStatus(expect[i][0] == 1, expect[i][1], expect[i][2], 2);
+        });
+    }
+}
