@@ -88,7 +88,8 @@ class OpenApiIT {
     @Test
     void documentIsValidOpenApi31() throws Exception {
         JsonNode oasSchema;
-        try (InputStream in = OpenApiIT.class.getResourceAsStream("/oas/openapi-3.1-schema-2021-04-15.json")) {
+        try (InputStream in = java.nio.file.Files.newInputStream(
+                io.opentalking.controlplane.testing.OasSchema.file())) {
             oasSchema = JSON.readTree(in);
         }
         // Formats as annotations here, as 2020-12 has them by default: this 2021-04-15 schema gives a Reference
