@@ -29,8 +29,29 @@ final class ModelRoutes {
     private void models(ServerRequest req, ServerResponse res) {
         ModelsSnapshot snap = availability.current();
         res.header("X-Models-Snapshot-Age-Ms", Long.toString(Math.max(0, snap.age(clock.instant()).toMillis())));
-        Json.send(res, 200, body(snap));
+        res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, Json.CONTENT_TYPE);
+        res.send(encoded(snap));
     }
+
+    /** A snapshot is immutable, so its JSON is written once and served as bytes until the next round. */
+    private byte[] encoded(ModelsSnapshot snap) {
+        Encoded e = lastEncoded.get();
+        if (e == null || e.snapshot != snap) {
+            try {
+                e = new Encoded(snap, Json.MAPPER.writeValueAsBytes(body(snap)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                throw new IllegalStateException("models body not serializable", ex);
+            }
+            lastEncoded.set(e);
+        }
+        return e.bytes;
+    }
+
+    private record Encoded(ModelsSnapshot snapshot, byte[] bytes) {
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<Encoded> lastEncoded =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     static Map<String, Object> body(ModelsSnapshot snap) {
         Map<String, Object> out = new LinkedHashMap<>();

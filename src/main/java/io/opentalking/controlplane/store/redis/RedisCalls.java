@@ -35,19 +35,27 @@ final class RedisCalls {
 
     <T> T call(Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command, Duration timeout)
             throws Failure {
+        return await(dispatch(command), timeout);
+    }
+
+    /** Sends a command without waiting; fails at once when not connected. */
+    <T> java.util.concurrent.CompletableFuture<T> dispatch(
+            Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command) throws Failure {
         RedisAsyncCommands<String, String> async = connections.commands()
                 .orElseThrow(() -> new Failure("not connected to Redis", null)).async();
-        java.util.concurrent.CompletableFuture<T> f;
         try {
             // Dispatch itself can throw (e.g. "cannot be started once stopped" once the client is shut down).
-            f = command.apply(async).toCompletableFuture();
+            return command.apply(async).toCompletableFuture();
         } catch (RuntimeException e) {
             throw new Failure("Redis call failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Waits for a dispatched command; the caller's timeout, not the command's, bounds the wait. */
+    static <T> T await(java.util.concurrent.CompletableFuture<T> f, Duration timeout) throws Failure {
         try {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            f.cancel(true);
             throw new Failure("Redis did not answer within " + timeout.toMillis() + " ms", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The slot queue in Redis: every step is one Lua script run (see {@code slot_queue.lua}). */
 final class RedisSlotStore implements SlotStore, QueueStatusReader {
@@ -33,6 +35,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private final RedisCalls calls;
     private final Duration stepTimeout;
     private final Duration readTimeout;
+    private final AtomicReference<CompletableFuture<Map<String, String>>> statusRead = new AtomicReference<>();
     /** The queue epoch this replica last saw; empty until its first step. */
     private volatile String knownEpoch = "";
 
@@ -79,10 +82,40 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     @Override
     public Reading readStatus() {
         try {
-            Map<String, String> hash = calls.call(c -> c.hgetall(QueueKeys.STATUS_HASH), readTimeout);
-            return new Reading(QueueStatus.parse(hash), Source.REDIS);
+            return new Reading(QueueStatus.parse(RedisCalls.await(sharedStatusRead(), readTimeout)), Source.REDIS);
         } catch (RedisCalls.Failure e) {
             return new Reading(QueueStatus.ZERO, Source.UNAVAILABLE);
+        }
+    }
+
+    /**
+     * Concurrent readers share the one HGETALL in flight (a probe storm costs Redis one read per round trip,
+     * not one per request); the answer is never older than that round trip. Each reader still waits at most
+     * the read timeout.
+     */
+    private CompletableFuture<Map<String, String>> sharedStatusRead() throws RedisCalls.Failure {
+        while (true) {
+            CompletableFuture<Map<String, String>> running = statusRead.get();
+            if (running != null) {
+                return running;
+            }
+            CompletableFuture<Map<String, String>> mine = new CompletableFuture<>();
+            if (statusRead.compareAndSet(null, mine)) {
+                try {
+                    calls.dispatch(c -> c.hgetall(QueueKeys.STATUS_HASH)).whenComplete((hash, error) -> {
+                        statusRead.compareAndSet(mine, null);
+                        if (error != null) {
+                            mine.completeExceptionally(error);
+                        } else {
+                            mine.complete(hash);
+                        }
+                    });
+                } catch (RedisCalls.Failure e) {
+                    statusRead.compareAndSet(mine, null);
+                    mine.completeExceptionally(e);
+                }
+                return mine;
+            }
         }
     }
 
