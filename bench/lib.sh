@@ -1,0 +1,163 @@
+# Shared helpers for bench/run.sh and bench/drills/*.sh. Source it; do not run it.
+# Every process started here is recorded by pid and ended by pid on exit (bench_cleanup, installed as an EXIT trap
+# by bench_init). Nothing here talks to anything but 127.0.0.1.
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
+JAR="$REPO_DIR/target/opentalking-controlplane.jar"
+
+# The JVM flags the README recommends for the control plane (measured in bench/run.sh: RSS stays well under 256 MB
+# while /healthz throughput stays within a few percent of the JVM defaults). Override with BENCH_JVM_FLAGS.
+RECOMMENDED_JVM_FLAGS="-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m -Xss512k -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError"
+JVM_FLAGS="${BENCH_JVM_FLAGS-$RECOMMENDED_JVM_FLAGS}"
+
+BENCH_PIDS=()
+declare -A SERVER_PIDS=()
+
+bench_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+bench_die() { bench_log "ERROR: $*"; exit 2; }
+
+now_ms() { date +%s%3N; }
+
+# A JDK 21+: the project's own selection (JAVA_HOME, the java on the PATH, /usr/lib/jvm).
+find_java() {
+  # shellcheck source=scripts/java-home.sh
+  . "$REPO_DIR/scripts/java-home.sh"
+  JAVA="$JAVA_HOME/bin/java"
+}
+
+need_cmd() {
+  command -v "$1" >/dev/null 2>&1 || bench_die "'$1' is not installed (apt-get install -y $2)"
+}
+
+# bench_init <name>: results dir, java, tools, EXIT trap.
+bench_init() {
+  local name="$1"
+  find_java
+  need_cmd curl curl
+  need_cmd python3 python3
+  need_cmd redis-server redis-server
+  RESULTS_DIR="${BENCH_RESULTS_DIR:-$BENCH_DIR/results}/$(date +%Y%m%d-%H%M%S)-$name-$$"
+  mkdir -p "$RESULTS_DIR"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+# Builds the jar unless it exists (or BENCH_SKIP_BUILD=1, in which case a missing jar is an error).
+build_if_needed() {
+  if [ -f "$JAR" ] && [ -d "$REPO_DIR/target/libs" ]; then return 0; fi
+  if [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then bench_die "$JAR is missing and BENCH_SKIP_BUILD=1"; fi
+  bench_log "building the jar (./mvnw -B -q package -DskipTests)"
+  (cd "$REPO_DIR" && ./mvnw -B -q package -DskipTests) >"$RESULTS_DIR/build.log" 2>&1 \
+    || { tail -30 "$RESULTS_DIR/build.log" >&2; bench_die "build failed"; }
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+track_pid() { BENCH_PIDS+=("$1"); }
+
+# alive <pid>: running and not a zombie (a child killed elsewhere stays a zombie until waited for).
+alive() {
+  local st
+  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+
+stop_pid() {  # stop_pid <pid> [signal]: ends one process we started, waits at most 5 s, then KILLs it.
+  local pid="$1" sig="${2:-TERM}" i keep=() p
+  [ -n "$pid" ] || return 0
+  for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  BENCH_PIDS=("${keep[@]}")   # never signal a pid twice: it may belong to someone else by then
+  if alive "$pid"; then
+    kill "-$sig" "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do alive "$pid" || break; sleep 0.05; done
+    if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  { wait "$pid"; } 2>/dev/null || true   # braces: also silences the shell's "Killed" job notice
+}
+
+bench_cleanup() {
+  local rc=$? pid
+  for pid in "${BENCH_PIDS[@]}"; do stop_pid "$pid"; done
+  return $rc
+}
+
+# redis_ping <port>: true when a Redis on 127.0.0.1:<port> answers PING (pure bash, no client needed).
+redis_ping() {
+  local line=""
+  { exec 9<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  printf 'PING\r\n' >&9
+  read -r -t 1 line <&9 || true
+  exec 9>&- 9<&-
+  [ "${line%$'\r'}" = "+PONG" ]
+}
+
+# launch_redis <port> -> sets REDIS_PID (does not wait)
+launch_redis() {
+  redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+    >>"$RESULTS_DIR/redis-$1.log" 2>&1 &
+  REDIS_PID=$!
+  track_pid "$REDIS_PID"
+}
+
+# start_redis <port> -> sets REDIS_PID, waits (bounded) until it answers PING
+start_redis() {
+  local i
+  launch_redis "$1"
+  for i in $(seq 1 500); do
+    redis_ping "$1" && return 0
+    sleep 0.01
+  done
+  bench_die "redis-server on port $1 did not start"
+}
+
+# start_server <name> <port> [VAR=value ...] -> sets SERVER_PID and SERVER_START_MS (epoch ms just before exec).
+# The server runs from the repository root (so examples/avatars is found) with $JVM_FLAGS.
+start_server() {
+  local name="$1" port="$2"; shift 2
+  SERVER_START_MS=$(now_ms)
+  # shellcheck disable=SC2086
+  (cd "$REPO_DIR" && exec env OPENTALKING_API_PORT="$port" OPENTALKING_API_HOST=127.0.0.1 "$@" \
+      "$JAVA" $JVM_FLAGS -jar "$JAR") >"$RESULTS_DIR/server-$name.log" 2>&1 &
+  SERVER_PID=$!
+  SERVER_PIDS[$name]=$SERVER_PID
+  track_pid "$SERVER_PID"
+}
+
+# wait_http <url> <max seconds> [pid]: polls every 10 ms until HTTP 200; sets OK_AT_MS (epoch ms of the 200).
+# Fails after the bound, or at once if the given process has exited.
+wait_http() {
+  local url="$1" max_s="$2" pid="${3:-}" t0 deadline code
+  t0=$(now_ms); deadline=$((t0 + max_s * 1000))
+  while [ "$(now_ms)" -lt "$deadline" ]; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" 2>/dev/null || true)
+    if [ "$code" = 200 ]; then OK_AT_MS=$(now_ms); return 0; fi
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    sleep 0.01
+  done
+  return 1
+}
+
+# wait_server <name> <port> [max seconds]: wait_http on /healthz of the server just started, or die with its log.
+wait_server() {
+  local name="$1" port="$2" max_s="${3:-60}"
+  if ! wait_http "http://127.0.0.1:$port/healthz" "$max_s" "${SERVER_PIDS[$name]}"; then
+    tail -20 "$RESULTS_DIR/server-$name.log" >&2 || true
+    bench_die "server '$name' on port $port did not answer /healthz within ${max_s}s"
+  fi
+}
+
+rss_mb() {  # rss_mb <pid>: VmRSS in MB (one decimal)
+  awk '/^VmRSS:/ {printf "%.1f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"
+}
+
+# run_java_tool <File.java> args... : source-launch a single-file tool under bench/.
+run_java_tool() {
+  local f="$1"; shift
+  "$JAVA" -XX:+UseSerialGC "$BENCH_DIR/$f" "$@"
+}
+
+# py_math <expression using a,b,...>: tiny helper so scripts need no jq/bc.
+py() { python3 -c "$1"; }

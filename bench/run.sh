@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# OpenTalking control plane benchmark: prints ONE table of throughput/latency ratios against a bare Helidon
+# "hello" endpoint measured in the same run, plus silent-backend latency, session create+delete cycles,
+# resident memory and start-up time, each with its target and PASS/MISS.
+#
+#   bash bench/run.sh [--duration S] [--smoke] [--strict] [--no-build]
+#
+#   --duration S  seconds per wrk run (default 10), after a warm-up of min(3, S/3) s on the same endpoint
+#   --smoke       1-second runs, 8 connections, no warm-up, one start-up sample; fails only when the script is
+#                 broken or a server does not answer, never on a figure
+#   --strict      exit 3 when a target is missed (full mode only)
+#   --no-build    never build; fail if target/opentalking-controlplane.jar is missing (also BENCH_SKIP_BUILD=1)
+#
+# Environment: JAVA_HOME (a JDK 21+), BENCH_JVM_FLAGS (JVM flags for the servers; default: lib.sh's
+# RECOMMENDED_JVM_FLAGS). Raw output goes to bench/results/<stamp>-run-<pid>/ (gitignored).
+# All traffic goes to 127.0.0.1; every server, Redis and stub started here is stopped on exit.
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DURATION=10
+SMOKE=0
+STRICT=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="${2:?--duration needs seconds}"; shift 2 ;;
+    --smoke) SMOKE=1; shift ;;
+    --strict) STRICT=1; shift ;;
+    --no-build) export BENCH_SKIP_BUILD=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 64 ;;
+  esac
+done
+[[ "$DURATION" =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 600 ] || bench_die "--duration must be 1..600"
+
+if [ "$SMOKE" = 1 ]; then
+  DURATION=1; CONNS=8; CYCLE_CONNS=8; WARMUP=0; STARTS=1; SILENT_COUNT=20; SILENT_PACE=0; MODE=smoke
+else
+  CONNS=64; CYCLE_CONNS=16; WARMUP=$(( DURATION / 3 < 3 ? DURATION / 3 : 3 )); STARTS=3; SILENT_COUNT=200
+  SILENT_PACE=25; MODE=full
+fi
+
+bench_init run
+need_cmd wrk wrk
+build_if_needed
+
+VALUES="$RESULTS_DIR/values.txt"
+: >"$VALUES"
+put() { printf '%s=%s\n' "$1" "$2" >>"$VALUES"; }
+
+put mode "$MODE"
+put date "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+put duration "$DURATION"
+put conns "$CONNS"
+put cycle_conns "$CYCLE_CONNS"
+put warmup "$WARMUP"
+put flags "${JVM_FLAGS:-(none)}"
+put java "$("$JAVA" -version 2>&1 | head -1)"
+put cores "$(nproc)"
+put load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
+bench_log "results in $RESULTS_DIR (mode $MODE, ${DURATION}s runs, $CONNS connections)"
+
+REDIS_PORT=$(free_port); BASE_PORT=$(free_port); MEM_PORT=$(free_port); RED_PORT=$(free_port)
+DEF_PORT=$(free_port); SILENT_PORT=$(free_port); SIL_SRV_PORT=$(free_port)
+
+start_redis "$REDIS_PORT"
+
+# The baseline: the same Helidon SE 4.5.0 jars, source-launch mode, same JVM flags.
+# shellcheck disable=SC2086
+(cd "$REPO_DIR" && exec "$JAVA" $JVM_FLAGS -cp "target/libs/*" bench/baseline/HelloServer.java "$BASE_PORT") \
+  >"$RESULTS_DIR/server-baseline.log" 2>&1 &
+BASE_PID=$!; SERVER_PIDS[baseline]=$BASE_PID; track_pid "$BASE_PID"
+
+start_server mem "$MEM_PORT"
+start_server redis "$RED_PORT" OPENTALKING_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
+  OPENTALKING_FLASHTALK_WS_URL=ws://127.0.0.1:9/x OPENTALKING_FLASHTALK_SLOTS=64 OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0
+if [ "$SMOKE" = 0 ]; then
+  JVM_FLAGS="" start_server defaults "$DEF_PORT"
+fi
+
+if ! wait_http "http://127.0.0.1:$BASE_PORT/hello" 90 "$BASE_PID"; then
+  tail -20 "$RESULTS_DIR/server-baseline.log" >&2; bench_die "the baseline server did not answer /hello"
+fi
+wait_server mem "$MEM_PORT" 90
+wait_server redis "$RED_PORT" 90
+[ "$SMOKE" = 1 ] || wait_server defaults "$DEF_PORT" 90
+
+# The Redis instance connects in the background: wait (bounded) until /queue/status is served from Redis.
+src=""
+for _ in $(seq 1 200); do
+  src=$(curl -s -D - -o /dev/null "http://127.0.0.1:$RED_PORT/queue/status" | tr -d '\r' \
+        | awk -F': ' 'tolower($1)=="x-queue-status-source" {print $2}')
+  [ "$src" = redis ] && break
+  sleep 0.05
+done
+[ "$src" = redis ] || bench_die "the Redis-backed server never served /queue/status from Redis (got '$src')"
+
+sleep 1
+put rss_idle "$(rss_mb "${SERVER_PIDS[mem]}")"
+
+# bench_wrk <key> <url> [connections]: warm-up, then the measured run; raw output kept.
+bench_wrk() {
+  local key="$1" url="$2" c="${3:-$CONNS}" raw="$RESULTS_DIR/wrk-$1.txt"
+  if [ "$WARMUP" -gt 0 ]; then wrk -t2 -c"$c" -d"${WARMUP}s" "$url" >/dev/null 2>&1 || true; fi
+  wrk -t2 -c"$c" -d"${DURATION}s" --latency "$url" >"$raw" 2>&1 || true
+  local parsed
+  parsed=$(python3 "$BENCH_DIR/report.py" wrk "$raw")
+  printf '%s\n' "$parsed" | sed "s/^/${key}_/" >>"$VALUES"
+  local n
+  n=$(printf '%s\n' "$parsed" | awk -F= '$1=="requests"{print $2}')
+  if [ -z "$n" ] || [ "$n" -eq 0 ]; then cat "$raw" >&2; bench_die "no answer from $url during the wrk run"; fi
+  bench_log "$key: $(printf '%s\n' "$parsed" | awk -F= '$1=="rps"{print $2}') req/s"
+}
+
+bench_wrk baseline1 "http://127.0.0.1:$BASE_PORT/hello"
+bench_wrk healthz "http://127.0.0.1:$MEM_PORT/healthz"
+if [ "$SMOKE" = 0 ]; then
+  bench_wrk healthz_defaults "http://127.0.0.1:$DEF_PORT/healthz"
+  put rss_defaults_after "$(rss_mb "${SERVER_PIDS[defaults]}")"
+  stop_pid "${SERVER_PIDS[defaults]}"
+fi
+bench_wrk health "http://127.0.0.1:$MEM_PORT/health"
+bench_wrk queue_mem "http://127.0.0.1:$MEM_PORT/queue/status"
+bench_wrk queue_redis "http://127.0.0.1:$RED_PORT/queue/status"
+bench_wrk models "http://127.0.0.1:$MEM_PORT/models"
+bench_wrk baseline2 "http://127.0.0.1:$BASE_PORT/hello"
+
+# Session cycles: POST /sessions then DELETE with the returned id (wrk + Lua, see session_cycle.lua).
+cycles() {
+  local key="$1" port="$2" model="$3" raw="$RESULTS_DIR/wrk-$1.txt" body
+  body=$(curl -s -X POST -H 'Content-Type: application/json' \
+         -d "{\"avatar_id\":\"demo-avatar\",\"model\":\"$model\"}" "http://127.0.0.1:$port/sessions")
+  case "$body" in
+    *'"session_id"'*) ;;
+    *) bench_die "POST /sessions model $model on port $port failed: $body" ;;
+  esac
+  if [ "$WARMUP" -gt 0 ]; then
+    wrk -t2 -c"$CYCLE_CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/session_cycle.lua" "http://127.0.0.1:$port" -- "$model" \
+      >/dev/null 2>&1 || true
+  fi
+  wrk -t2 -c"$CYCLE_CONNS" -d"${DURATION}s" --latency -s "$BENCH_DIR/session_cycle.lua" \
+    "http://127.0.0.1:$port" -- "$model" >"$raw" 2>&1 || true
+  python3 "$BENCH_DIR/report.py" wrk "$raw" >"$raw.kv"
+  local n d other p50 p99
+  n=$(awk -F= '$1=="cycles"{print $2}' "$raw.kv"); d=$(awk -F= '$1=="duration_s"{print $2}' "$raw.kv")
+  other=$(awk -F= '$1=="other"{print $2}' "$raw.kv")
+  p50=$(awk -F= '$1=="p50_ms"{print $2}' "$raw.kv"); p99=$(awk -F= '$1=="p99_ms"{print $2}' "$raw.kv")
+  if [ -z "$n" ] || [ "$n" -eq 0 ]; then cat "$raw" >&2; bench_die "no session cycle completed on port $port ($model)"; fi
+  put "${key}_per_s" "$(python3 -c "print('%.1f' % ($n / $d))")"
+  put "${key}_other" "$other"
+  put "${key}_p50_ms" "$p50"
+  put "${key}_p99_ms" "$p99"
+  bench_log "$key: $n cycles in ${d}s"
+}
+cycles cycles_mock "$MEM_PORT" mock
+cycles cycles_slot "$RED_PORT" flashtalk
+put rss_after "$(rss_mb "${SERVER_PIDS[mem]}")"
+put rss_redis_after "$(rss_mb "${SERVER_PIDS[redis]}")"
+stop_pid "$BASE_PID"; stop_pid "${SERVER_PIDS[mem]}"; stop_pid "${SERVER_PIDS[redis]}"; stop_pid "$REDIS_PID"
+
+# Silent backends: OmniRT and FlashHead accept connections and never answer.
+python3 "$BENCH_DIR/stub_backend.py" --port "$SILENT_PORT" --mode silent --max-seconds 300 \
+  >"$RESULTS_DIR/stub-silent.log" 2>&1 &
+STUB_PID=$!; track_pid "$STUB_PID"
+for _ in $(seq 1 100); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $SILENT_PORT), 0.2).close()" 2>/dev/null && break
+  sleep 0.02
+done
+start_server silent "$SIL_SRV_PORT" OPENTALKING_OMNIRT_ENDPOINT="http://127.0.0.1:$SILENT_PORT" \
+  OPENTALKING_FLASHHEAD_WS_URL="ws://127.0.0.1:$SILENT_PORT/x"
+wait_server silent "$SIL_SRV_PORT" 90
+first=$(curl -s -o "$RESULTS_DIR/silent-first-models.json" -w '%{http_code} %{time_total}' --max-time 10 \
+        "http://127.0.0.1:$SIL_SRV_PORT/models")
+[ "${first%% *}" = 200 ] || bench_die "first /models with silent backends answered '${first%% *}'"
+grep -q '"flashtalk"' "$RESULTS_DIR/silent-first-models.json" || bench_die "/models body lacks flashtalk"
+put silent_first_ms "$(python3 -c "print('%.0f' % (float('${first#* }') * 1000))")"
+python3 "$BENCH_DIR/http_readers.py" seq --url "http://127.0.0.1:$SIL_SRV_PORT/models" --count "$SILENT_COUNT" \
+  --pace-ms "$SILENT_PACE" >"$RESULTS_DIR/silent-seq.txt"
+[ "$(awk -F= '$1=="non200"{print $2}' "$RESULTS_DIR/silent-seq.txt")" = 0 ] \
+  || { cat "$RESULTS_DIR/silent-seq.txt" >&2; bench_die "/models with silent backends answered non-200"; }
+put silent_count "$SILENT_COUNT"
+put silent_pace_ms "$SILENT_PACE"
+for k in p50_ms p99_ms max_ms; do put "silent_$k" "$(awk -F= -v k=$k '$1==k{print $2}' "$RESULTS_DIR/silent-seq.txt")"; done
+stop_pid "${SERVER_PIDS[silent]}"; stop_pid "$STUB_PID"
+
+# Start-up: process start -> first 200 on /healthz, polled every 10 ms; nothing else of ours is running now.
+all=""
+for i in $(seq 1 "$STARTS"); do
+  p=$(free_port)
+  start_server "start$i" "$p"
+  wait_server "start$i" "$p" 90
+  all="$all $((OK_AT_MS - SERVER_START_MS))"
+  stop_pid "${SERVER_PIDS[start$i]}"
+done
+put startup_all_ms "$(echo $all | tr ' ' ',')"
+put startup_n "$STARTS"
+# shellcheck disable=SC2086
+put startup_mean_ms "$(python3 "$BENCH_DIR/report.py" mean $all)"
+put load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "$STRICT" = 1 ] && [ "$SMOKE" = 0 ]; then
+  python3 "$BENCH_DIR/report.py" render "$VALUES" --strict | tee "$RESULTS_DIR/table.txt"
+  exit "${PIPESTATUS[0]}"
+fi
+python3 "$BENCH_DIR/report.py" render "$VALUES" | tee "$RESULTS_DIR/table.txt"
