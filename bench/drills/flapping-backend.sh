@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Fault drill: a backend that flaps between up, down and silent while clients read /models.
+#
+#   bash bench/drills/flapping-backend.sh [--smoke] [--seconds N] [--probe-timeout-ms T] [--refresh-ms R]
+#                                         [--period P] [--no-build]
+#
+# An OmniRT stand-in (bench/stub_backend.py --mode flapping) cycles every P seconds (default 1) through
+#   up     HTTP 200 {"models":["flashtalk"]} on /v1/audio2video/models
+#   down   port closed (connection refused; open connections dropped)
+#   silent accepts connections and never answers
+# while 4 client threads GET /models back to back for N seconds (default 30; smoke 5). The control plane runs
+# with OPENTALKING_PROBE_TIMEOUT_MS=T (default 500) and OPENTALKING_MODELS_REFRESH_MS=R (default 1000), a
+# refresh as fast as the probe allows, so readers do meet stale snapshots and in-flight rounds.
+# Must hold: no non-200 answer (exit 1 otherwise); every answer within T + 300 ms (exit 1 in full mode; smoke
+# reports it only). Reports how often flashtalk's status changed as the readers saw it.
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+SMOKE=0; SECONDS_RUN=30; TIMEOUT_MS=500; REFRESH_MS=1000; PERIOD=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) SMOKE=1; shift ;;
+    --seconds) SECONDS_RUN="${2:?}"; shift 2 ;;
+    --probe-timeout-ms) TIMEOUT_MS="${2:?}"; shift 2 ;;
+    --refresh-ms) REFRESH_MS="${2:?}"; shift 2 ;;
+    --period) PERIOD="${2:?}"; shift 2 ;;
+    --no-build) export BENCH_SKIP_BUILD=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 64 ;;
+  esac
+done
+[ "$SMOKE" = 1 ] && SECONDS_RUN=5
+[[ "$SECONDS_RUN" =~ ^[0-9]+$ ]] && [ "$SECONDS_RUN" -ge 1 ] && [ "$SECONDS_RUN" -le 600 ] || bench_die "--seconds must be 1..600"
+BOUND_MS=$((TIMEOUT_MS + 300))
+
+bench_init flapping-backend
+build_if_needed
+
+BPORT=$(free_port); SPORT=$(free_port)
+python3 "$BENCH_DIR/stub_backend.py" --port "$BPORT" --mode flapping --period "$PERIOD" \
+  --max-seconds $((SECONDS_RUN + 180)) --log "$RESULTS_DIR/stub-states.log" >"$RESULTS_DIR/stub.out" 2>&1 &
+STUB_PID=$!; track_pid "$STUB_PID"
+start_server f "$SPORT" OPENTALKING_OMNIRT_ENDPOINT="http://127.0.0.1:$BPORT" \
+  OPENTALKING_PROBE_TIMEOUT_MS="$TIMEOUT_MS" OPENTALKING_MODELS_REFRESH_MS="$REFRESH_MS"
+wait_server f "$SPORT" 90
+
+python3 "$BENCH_DIR/http_readers.py" readers --url "http://127.0.0.1:$SPORT/models" --threads 4 \
+  --seconds "$SECONDS_RUN" --model flashtalk --slow-ms "$BOUND_MS" >"$RESULTS_DIR/readers.txt"
+HEALTH=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$SPORT/healthz" || true)
+stop_pid "$STUB_PID"
+stop_pid "${SERVER_PIDS[f]}"
+
+python3 - "$RESULTS_DIR/readers.txt" "$RESULTS_DIR/stub.out" "$BOUND_MS" "$TIMEOUT_MS" "$REFRESH_MS" "$PERIOD" \
+  "$SECONDS_RUN" "$SMOKE" "$HEALTH" <<'PY' | tee "$RESULTS_DIR/report.txt"
+import sys
+readers, stub, bound, timeout, refresh, period, secs, smoke, health = sys.argv[1:]
+v = dict(l.rstrip("\n").split("=", 1) for l in open(readers) if "=" in l)
+s = {}
+for line in open(stub):
+    if line.startswith("stub_summary"):
+        s = dict(x.split("=", 1) for x in line.split()[1:])
+bound = float(bound)
+mx = float(v["max_ms"])
+hard, soft = [], []
+if int(v["non200"]) != 0: hard.append("/models answered non-200 %s times" % v["non200"])
+if health != "200": hard.append("/healthz answered %s at the end" % health)
+if int(v.get("reads_unparsed", 0)) != 0: hard.append("%s /models bodies without flashtalk's status" % v["reads_unparsed"])
+if mx >= bound: soft.append("slowest /models %.0f ms >= %d ms" % (mx, bound))
+print("Drill: flapping backend (up / down / silent, %s s each) while clients read /models%s" % (period, " [smoke]" if smoke == "1" else ""))
+print("  OPENTALKING_PROBE_TIMEOUT_MS=%s OPENTALKING_MODELS_REFRESH_MS=%s; 4 readers back to back for %s s" % (timeout, refresh, secs))
+print("  backend: %s state changes, %s connections accepted, %s HTTP answers" % (s.get("flips", "?"), s.get("accepted", "?"), s.get("answered", "?")))
+print("  /models reads: %s (%s)" % (v["count"], v["statuses"]))
+print("  lost:")
+print("    non-200 answers ............................. %s (must be 0)" % v["non200"])
+print("    reads over the bound (%d ms) ................ %s" % (bound, v["slow_reads"]))
+print("    client reconnects (server closed keep-alive)  %s" % v.get("reconnects", "0"))
+print("  latency: p50 %s ms, p99 %s ms, max %s ms  (bound: probe timeout + 300 = %d ms) -> %s"
+      % (v["p50_ms"], v["p99_ms"], v["max_ms"], bound, "PASS" if mx < bound else "MISS"))
+print("  flashtalk status changes seen: %s in all, %s per reader (%s reads connected, %s disconnected)"
+      % (v["status_changes_seen"], v["status_changes_per_reader"], v["reads_connected"], v["reads_disconnected"]))
+fail = hard + ([] if smoke == "1" else soft)
+print("  result: %s" % ("PASS" if not fail else "FAIL: " + "; ".join(fail)) + (
+    "  (smoke: latency not judged: %s)" % "; ".join(soft) if smoke == "1" and soft else ""))
+sys.exit(1 if fail else 0)
+PY
