@@ -6,10 +6,23 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 JAR="$REPO_DIR/target/opentalking-controlplane.jar"
 
-# The JVM flags the README recommends for the control plane (measured in bench/run.sh: RSS stays well under 256 MB
-# while /healthz throughput stays within a few percent of the JVM defaults). Override with BENCH_JVM_FLAGS.
-RECOMMENDED_JVM_FLAGS="-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m -Xss512k -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError"
+# The JVM flags proposed for the README (measured with bench/run.sh on the 2-core machine): a small initial heap
+# that grows only as needed, a 128 MB cap and the serial collector keep RSS far under 256 MB (JVM defaults: G1
+# and a heap of 1/4 of RAM, ~300 MB after the same load); smaller platform-thread stacks; code cache and
+# metaspace capped so the worst case stays bounded; exit (and be restarted) on OutOfMemoryError rather than
+# limp. C2 stays on: -XX:TieredStopAtLevel=1 starts faster and saves ~40 MB more but costs 10-20% throughput
+# (run.sh prints the start-up with it for contrast). Override with BENCH_JVM_FLAGS.
+RECOMMENDED_JVM_FLAGS="-Xms32m -Xmx128m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError"
 JVM_FLAGS="${BENCH_JVM_FLAGS-$RECOMMENDED_JVM_FLAGS}"
+
+# Application class-data sharing: the control plane's classes, parsed and verified once, mapped at every later
+# start (roughly halves start-up CPU). The README form is
+#   -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=/var/tmp/opentalking-controlplane.jsa
+# (JDK 19+; the first start writes the archive at exit, later starts use it, a new jar re-creates it). Here one
+# priming start writes it (prepare_cds) and every server started by start_server maps it read-only, so servers
+# started side by side never race to write it. BENCH_CDS=0 turns it off.
+CDS_ARCHIVE="$REPO_DIR/target/bench-cds/opentalking-controlplane.jsa"
+USE_CDS="${BENCH_CDS:-1}"
 
 BENCH_PIDS=()
 declare -A SERVER_PIDS=()
@@ -45,11 +58,12 @@ bench_init() {
 
 # Builds the jar unless it exists (or BENCH_SKIP_BUILD=1, in which case a missing jar is an error).
 build_if_needed() {
-  if [ -f "$JAR" ] && [ -d "$REPO_DIR/target/libs" ]; then return 0; fi
+  if [ -f "$JAR" ] && [ -d "$REPO_DIR/target/libs" ]; then prepare_cds; return 0; fi
   if [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then bench_die "$JAR is missing and BENCH_SKIP_BUILD=1"; fi
   bench_log "building the jar (./mvnw -B -q package -DskipTests)"
   (cd "$REPO_DIR" && ./mvnw -B -q package -DskipTests) >"$RESULTS_DIR/build.log" 2>&1 \
     || { tail -30 "$RESULTS_DIR/build.log" >&2; bench_die "build failed"; }
+  prepare_cds
 }
 
 free_port() {
@@ -65,14 +79,14 @@ alive() {
   [ -n "$st" ] && [ "$st" != Z ]
 }
 
-stop_pid() {  # stop_pid <pid> [signal]: ends one process we started, waits at most 5 s, then KILLs it.
-  local pid="$1" sig="${2:-TERM}" i keep=() p
+stop_pid() {  # stop_pid <pid> [signal] [max s]: ends one process we started, waits (default 5 s), then KILLs it.
+  local pid="$1" sig="${2:-TERM}" max_s="${3:-5}" i keep=() p
   [ -n "$pid" ] || return 0
   for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
   BENCH_PIDS=("${keep[@]}")   # never signal a pid twice: it may belong to someone else by then
   if alive "$pid"; then
     kill "-$sig" "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do alive "$pid" || break; sleep 0.05; done
+    for i in $(seq 1 $((max_s * 20))); do alive "$pid" || break; sleep 0.05; done
     if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   { wait "$pid"; } 2>/dev/null || true   # braces: also silences the shell's "Killed" job notice
@@ -113,14 +127,48 @@ start_redis() {
   bench_die "redis-server on port $1 did not start"
 }
 
+# cds_flags: the flag that maps the archive, when it is in use and exists.
+cds_flags() {
+  if [ "$USE_CDS" = 1 ] && [ -f "$CDS_ARCHIVE" ]; then echo "-XX:SharedArchiveFile=$CDS_ARCHIVE"; fi
+}
+
+# prepare_cds: (re)writes the archive when it is missing or older than the jar: one start with
+# -XX:ArchiveClassesAtExit, a few requests so the usual classes are loaded, a clean stop.
+prepare_cds() {
+  [ "$USE_CDS" = 1 ] || return 0
+  if [ -f "$CDS_ARCHIVE" ] && [ "$CDS_ARCHIVE" -nt "$JAR" ]; then return 0; fi
+  mkdir -p "$(dirname "$CDS_ARCHIVE")"
+  rm -f "$CDS_ARCHIVE"
+  local port pid
+  port=$(free_port)
+  bench_log "writing the AppCDS archive $CDS_ARCHIVE (one priming start)"
+  # shellcheck disable=SC2086
+  (cd "$REPO_DIR" && exec env OPENTALKING_API_PORT="$port" OPENTALKING_API_HOST=127.0.0.1 \
+      "$JAVA" $JVM_FLAGS -XX:ArchiveClassesAtExit="$CDS_ARCHIVE" -jar "$JAR") >"$RESULTS_DIR/cds-prime.log" 2>&1 &
+  pid=$!
+  track_pid "$pid"
+  if wait_http "http://127.0.0.1:$port/healthz" 120 "$pid"; then
+    curl -s -o /dev/null "http://127.0.0.1:$port/models" || true
+    curl -s -o /dev/null "http://127.0.0.1:$port/queue/status" || true
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"avatar_id":"demo-avatar","model":"mock"}' \
+      "http://127.0.0.1:$port/sessions" || true
+    curl -s -o /dev/null "http://127.0.0.1:$port/nope" || true
+  fi
+  stop_pid "$pid" TERM 60   # the archive is written at exit: give it time
+  if [ ! -f "$CDS_ARCHIVE" ]; then
+    bench_log "no AppCDS archive was written (see $RESULTS_DIR/cds-prime.log); going on without it"
+    USE_CDS=0
+  fi
+}
+
 # start_server <name> <port> [VAR=value ...] -> sets SERVER_PID and SERVER_START_MS (epoch ms just before exec).
-# The server runs from the repository root (so examples/avatars is found) with $JVM_FLAGS.
+# The server runs from the repository root (so examples/avatars is found) with $JVM_FLAGS (+ the AppCDS archive).
 start_server() {
   local name="$1" port="$2"; shift 2
   SERVER_START_MS=$(now_ms)
   # shellcheck disable=SC2086
   (cd "$REPO_DIR" && exec env OPENTALKING_API_PORT="$port" OPENTALKING_API_HOST=127.0.0.1 "$@" \
-      "$JAVA" $JVM_FLAGS -jar "$JAR") >"$RESULTS_DIR/server-$name.log" 2>&1 &
+      "$JAVA" $JVM_FLAGS $(cds_flags) -jar "$JAR") >"$RESULTS_DIR/server-$name.log" 2>&1 &
   SERVER_PID=$!
   SERVER_PIDS[$name]=$SERVER_PID
   track_pid "$SERVER_PID"

@@ -136,9 +136,16 @@ def render(path):
                      "-" if check is None else "< 256 MB", verdict(check, label)])
 
     st = num(v, "startup_mean_ms")
-    rows.append(["start-up: process start -> first 200 on /healthz (mean of %s: %s ms)"
-                 % (v.get("startup_n", "?"), v.get("startup_all_ms", "?")),
+    cds = v.get("cds", "none") != "none"
+    rows.append(["start-up: process start -> first 200 on /healthz%s (mean of %s: %s ms)"
+                 % (", AppCDS archive" if cds else "", v.get("startup_n", "?"), v.get("startup_all_ms", "?")),
                  fmt(st, 0) + " ms", "-", "-", "-", "-", "-", "< 2000 ms", verdict(st < 2000, "start-up")])
+    for key, label in (("startup_nocds", "start-up without the AppCDS archive (contrast)"),
+                       ("startup_c1", "start-up with -XX:TieredStopAtLevel=1 added (C1 only; contrast)")):
+        x = num(v, key + "_mean_ms")
+        if x == x:
+            rows.append(["%s (mean of %s: %s ms)" % (label, v.get(key + "_n", "?"), v.get(key + "_all_ms", "?")),
+                         fmt(x, 0) + " ms", "-", "-", "-", "-", "-", "-", "info"])
 
     head = ["measurement", "value", "p50 ms", "p99 ms", "x req/s", "x p50", "x p99", "target", "result"]
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
@@ -148,6 +155,7 @@ def render(path):
           "web server in this same run" % (v.get("conns"), v.get("duration"), v.get("warmup")))
     print("JVM: %s" % v.get("java"))
     print("JVM flags (control plane and baseline): %s" % v.get("flags"))
+    print("AppCDS for the control plane: %s" % v.get("cds"))
     print("machine: %s cores, load average at start %s, at end %s" % (v.get("cores"), v.get("load_start"),
                                                                         v.get("load_end")))
     print(line)

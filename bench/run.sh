@@ -55,6 +55,7 @@ put conns "$CONNS"
 put cycle_conns "$CYCLE_CONNS"
 put warmup "$WARMUP"
 put flags "${JVM_FLAGS:-(none)}"
+put cds "$([ -n "$(cds_flags)" ] && echo "$(cds_flags) (written once by a priming start)" || echo "none")"
 put java "$("$JAVA" -version 2>&1 | head -1)"
 put cores "$(nproc)"
 put load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -75,7 +76,7 @@ start_server mem "$MEM_PORT"
 start_server redis "$RED_PORT" OPENTALKING_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
   OPENTALKING_FLASHTALK_WS_URL=ws://127.0.0.1:9/x OPENTALKING_FLASHTALK_SLOTS=64 OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0
 if [ "$SMOKE" = 0 ]; then
-  JVM_FLAGS="" start_server defaults "$DEF_PORT"
+  JVM_FLAGS="" USE_CDS=0 start_server defaults "$DEF_PORT"
 fi
 
 if ! wait_http "http://127.0.0.1:$BASE_PORT/hello" 90 "$BASE_PID"; then
@@ -184,18 +185,26 @@ for k in p50_ms p99_ms max_ms; do put "silent_$k" "$(awk -F= -v k=$k '$1==k{prin
 stop_pid "${SERVER_PIDS[silent]}"; stop_pid "$STUB_PID"
 
 # Start-up: process start -> first 200 on /healthz, polled every 10 ms; nothing else of ours is running now.
-all=""
-for i in $(seq 1 "$STARTS"); do
-  p=$(free_port)
-  start_server "start$i" "$p"
-  wait_server "start$i" "$p" 90
-  all="$all $((OK_AT_MS - SERVER_START_MS))"
-  stop_pid "${SERVER_PIDS[start$i]}"
-done
-put startup_all_ms "$(echo $all | tr ' ' ',')"
-put startup_n "$STARTS"
-# shellcheck disable=SC2086
-put startup_mean_ms "$(python3 "$BENCH_DIR/report.py" mean $all)"
+# startup_series <key> <flags>: STARTS fresh starts with the given JVM flags.
+startup_series() {
+  local key="$1" flags="$2" all="" i p
+  for i in $(seq 1 "$STARTS"); do
+    p=$(free_port)
+    JVM_FLAGS="$flags" start_server "$key$i" "$p"
+    wait_server "$key$i" "$p" 90
+    all="$all $((OK_AT_MS - SERVER_START_MS))"
+    stop_pid "${SERVER_PIDS[$key$i]}"
+  done
+  put "${key}_all_ms" "$(echo $all | tr ' ' ',')"
+  put "${key}_n" "$STARTS"
+  # shellcheck disable=SC2086
+  put "${key}_mean_ms" "$(python3 "$BENCH_DIR/report.py" mean $all)"
+}
+startup_series startup "$JVM_FLAGS"
+if [ "$SMOKE" = 0 ]; then
+  USE_CDS=0 startup_series startup_nocds "$JVM_FLAGS"
+  startup_series startup_c1 "$JVM_FLAGS -XX:TieredStopAtLevel=1"
+fi
 put load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$STRICT" = 1 ] && [ "$SMOKE" = 0 ]; then

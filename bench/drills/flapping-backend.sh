@@ -8,7 +8,7 @@
 #   up     HTTP 200 {"models":["flashtalk"]} on /v1/audio2video/models
 #   down   port closed (connection refused; open connections dropped)
 #   silent accepts connections and never answers
-# while 4 client threads GET /models back to back for N seconds (default 30; smoke 5). The control plane runs
+# while 4 client threads GET /models back to back for N seconds (default 30; smoke 3). The control plane runs
 # with OPENTALKING_PROBE_TIMEOUT_MS=T (default 500) and OPENTALKING_MODELS_REFRESH_MS=R (default 1000), a
 # refresh as fast as the probe allows, so readers do meet stale snapshots and in-flight rounds.
 # Must hold: no non-200 answer (exit 1 otherwise); every answer within T + 300 ms (exit 1 in full mode; smoke
@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
-[ "$SMOKE" = 1 ] && SECONDS_RUN=5
+[ "$SMOKE" = 1 ] && SECONDS_RUN=3
 [[ "$SECONDS_RUN" =~ ^[0-9]+$ ]] && [ "$SECONDS_RUN" -ge 1 ] && [ "$SECONDS_RUN" -le 600 ] || bench_die "--seconds must be 1..600"
 BOUND_MS=$((TIMEOUT_MS + 300))
 

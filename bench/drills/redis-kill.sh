@@ -5,7 +5,8 @@
 #
 # One control plane on its own redis-server. A load generator (bench/SessionLoad.java) runs 4 create+delete
 # loops (model mock; sessions live in the store) and 2 GET /queue/status loops. After a quiet period Redis is
-# killed with SIGKILL, stays down for S seconds (default 5; smoke 2), and is restarted empty on the same port.
+# killed with SIGKILL, stays down for S seconds (default 5; smoke 2), and is restarted empty on the same port
+# (quiet period before: 5 s, smoke 1 s; load goes on for 10 s after the restart, smoke 2 s).
 #
 # Must hold (exit 1 otherwise): /queue/status never answers non-200 (it serves zeros with
 # X-Queue-Status-Source: unavailable); no 5xx other than the documented 503 on session routes; no request
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$DOWN" =~ ^[0-9]+$ ]] && [ "$DOWN" -le 120 ] || bench_die "--down-seconds must be 0..120"
-if [ "$SMOKE" = 1 ]; then PRE=2; DOWN=2; POST=4; else PRE=5; POST=10; fi
+if [ "$SMOKE" = 1 ]; then PRE=1; DOWN=2; POST=2; else PRE=5; POST=10; fi
 
 bench_init redis-kill
 build_if_needed
