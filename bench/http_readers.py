@@ -93,15 +93,22 @@ def cmd_seq(a):
     c = Client(a.url, a.timeout)
     lat, statuses = [], {}
     first = None
+    dump = open(a.dump, "w") if a.dump else None
+    t0 = time.time()
     for i in range(min(a.count, 100000)):
+        t = time.time()
         st, body, ms = c.get()
         lat.append(ms)
+        if dump:
+            dump.write("%d %.3f %.2f %s\n" % (i, t - t0, ms, st))
         statuses[st] = statuses.get(st, 0) + 1
         if first is None:
             first = ms
         if a.pace_ms > 0:
             time.sleep(a.pace_ms / 1000)
     c.close()
+    if dump:
+        dump.close()
     summary(lat, statuses, {"first_ms": "%.2f" % first, "reconnects": c.reconnects})
 
 
@@ -170,6 +177,7 @@ def main():
     s.add_argument("--count", type=int, default=200)
     s.add_argument("--pace-ms", type=float, default=0)
     s.add_argument("--timeout", type=float, default=10)
+    s.add_argument("--dump", help="write 'index seconds-since-start latency-ms status' per call to this file")
     r = sub.add_parser("readers")
     r.add_argument("--url", required=True)
     r.add_argument("--threads", type=int, default=4)

@@ -78,13 +78,23 @@ def render(path):
             misses.append(label)
         return "PASS" if ok else "MISS"
 
-    b_rps = (num(v, "baseline1_rps") + num(v, "baseline2_rps")) / 2
-    b_p50 = (num(v, "baseline1_p50_ms") + num(v, "baseline2_p50_ms")) / 2
-    b_p99 = (num(v, "baseline1_p99_ms") + num(v, "baseline2_p99_ms")) / 2
-    rows.append(["GET /hello  baseline (Helidon SE 4.5.0 bare), mean of runs before/after",
+    # Rows measured in rounds (key_r1_..., key_r2_...) become their mean.
+    for key in ("healthz", "health", "queue_mem", "queue_redis", "models"):
+        rs = sorted({m.group(1) for m in (re.match(r"^%s_r(\d+)_rps$" % key, k) for k in v) if m}, key=int)
+        if rs and (key + "_rps") not in v:
+            for m in ("rps", "p50_ms", "p99_ms", "non2xx", "sockerr"):
+                xs = [num(v, "%s_r%s_%s" % (key, r, m)) for r in rs]
+                v["%s_%s" % (key, m)] = str(sum(xs) / len(xs) if m in ("rps", "p50_ms", "p99_ms") else sum(xs))
+            v[key + "_runs"] = ", ".join("%.0f" % num(v, "%s_r%s_rps" % (key, r)) for r in rs)
+    nb = int(v.get("baselines", "2"))
+    bases = ["baseline%d" % i for i in range(1, nb + 1)]
+    b_rps = sum(num(v, k + "_rps") for k in bases) / nb
+    b_p50 = sum(num(v, k + "_p50_ms") for k in bases) / nb
+    b_p99 = sum(num(v, k + "_p99_ms") for k in bases) / nb
+    rows.append(["GET /hello  baseline (Helidon SE 4.5.0 bare), mean of %d runs (first, between rounds, last)" % nb,
                  fmt(b_rps, 0) + " req/s", fmt(b_p50), fmt(b_p99), "1.00", "1.00", "1.00", "-", "ref"])
-    for k in ("baseline1", "baseline2"):
-        rows.append(["  baseline run " + k[-1],
+    for k in bases:
+        rows.append(["  baseline run " + k[len("baseline"):],
                      fmt(num(v, k + "_rps"), 0) + " req/s", fmt(num(v, k + "_p50_ms")), fmt(num(v, k + "_p99_ms")),
                      fmt(num(v, k + "_rps") / b_rps), fmt(num(v, k + "_p50_ms") / b_p50),
                      fmt(num(v, k + "_p99_ms") / b_p99), "-", "ref"])
@@ -97,6 +107,8 @@ def render(path):
         ok = check(r, p99) if check else None
         errs = int(num(v, key + "_non2xx") or 0) + int(num(v, key + "_sockerr") or 0)
         note = "" if errs == 0 else " (%d errors)" % errs
+        if v.get(key + "_runs") and "," in v[key + "_runs"]:
+            label = "%s  [runs: %s]" % (label, v[key + "_runs"])
         rows.append([label, fmt(rps, 0) + " req/s" + note, fmt(p50), fmt(p99), fmt(r), fmt(p50 / b_p50),
                      fmt(p99 / b_p99), target_text, verdict(ok, label)])
 
@@ -112,8 +124,8 @@ def render(path):
     rows.append(["GET /models first call after /healthz answers, silent backends",
                  fmt(first, 0) + " ms", "-", "-", "-", "-", "-", "< 1300 ms", verdict(first < 1300, "silent first")])
     sp50, sp99 = num(v, "silent_p50_ms"), num(v, "silent_p99_ms")
-    rows.append(["GET /models later calls, silent backends (%s sequential, %s ms apart; max %s ms)"
-                 % (v.get("silent_count", "?"), v.get("silent_pace_ms", "?"), fmt(num(v, "silent_max_ms"))),
+    rows.append(["GET /models later calls, silent backends (%s sequential, %s ms apart; slowest %s)"
+                 % (v.get("silent_count", "?"), v.get("silent_pace_ms", "?"), v.get("silent_slowest", "?")),
                  "-", fmt(sp50), fmt(sp99), "-", "-", "-", "p99 < 10 ms", verdict(sp99 < 10, "silent later")])
 
     for key, label in (("cycles_mock", "POST+DELETE /sessions  model mock, memory store"),
@@ -151,8 +163,9 @@ def render(path):
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     line = "+".join("-" * (w + 2) for w in widths)
     print("OpenTalking control plane benchmark (%s mode), %s" % (v.get("mode"), v.get("date")))
-    print("wrk -t2 -c%s -d%ss --latency (warm-up %ss before each), ratios (x ...) against GET /hello on the bare "
-          "web server in this same run" % (v.get("conns"), v.get("duration"), v.get("warmup")))
+    print("wrk -t2 -c%s -d%ss --latency (warm-up %ss before each), %s round(s); ratios (x ...) against GET /hello on "
+          "the bare web server in this same run" % (v.get("conns"), v.get("duration"), v.get("warmup"),
+                                                     v.get("rounds", "1")))
     print("JVM: %s" % v.get("java"))
     print("JVM flags (control plane and baseline): %s" % v.get("flags"))
     print("AppCDS for the control plane: %s" % v.get("cds"))

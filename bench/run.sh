@@ -5,7 +5,9 @@
 #
 #   bash bench/run.sh [--duration S] [--smoke] [--strict] [--no-build]
 #
-#   --duration S  seconds per wrk run (default 10), after a warm-up of min(3, S/3) s on the same endpoint
+#   --duration S  seconds per wrk run (default 10), after a warm-up of min(2, S/5) s on the same endpoint (and one
+#                 3-second warm-up pass over every server and route before the first measurement)
+#   --rounds N    measure every route N times, interleaved with the baseline (default 2); rows are means
 #   --smoke       1-second runs, 8 connections, no warm-up, one start-up sample; fails only when the script is
 #                 broken or a server does not answer, never on a figure
 #   --strict      exit 3 when a target is missed (full mode only)
@@ -19,12 +21,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION=10
+ROUNDS_OPT=2
 SMOKE=0
 STRICT=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="${2:?--duration needs seconds}"; shift 2 ;;
     --smoke) SMOKE=1; shift ;;
+    --rounds) ROUNDS_OPT="${2:?--rounds needs a number}"; shift 2 ;;
     --strict) STRICT=1; shift ;;
     --no-build) export BENCH_SKIP_BUILD=1; shift ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
@@ -34,10 +38,12 @@ done
 [[ "$DURATION" =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 600 ] || bench_die "--duration must be 1..600"
 
 if [ "$SMOKE" = 1 ]; then
-  DURATION=1; CONNS=8; CYCLE_CONNS=8; WARMUP=0; STARTS=1; SILENT_COUNT=20; SILENT_PACE=0; MODE=smoke
+  DURATION=1; CONNS=8; CYCLE_CONNS=8; WARMUP=0; GLOBAL_WARMUP=0; ROUNDS=1; STARTS=1; SILENT_COUNT=20
+  SILENT_PACE=0; MODE=smoke
 else
-  CONNS=64; CYCLE_CONNS=16; WARMUP=$(( DURATION / 3 < 3 ? DURATION / 3 : 3 )); STARTS=3; SILENT_COUNT=200
-  SILENT_PACE=25; MODE=full
+  CONNS=64; CYCLE_CONNS=16; WARMUP=$(( DURATION / 5 < 2 ? DURATION / 5 : 2 )); GLOBAL_WARMUP=3; STARTS=3
+  SILENT_COUNT=200; SILENT_PACE=25; MODE=full; ROUNDS=$ROUNDS_OPT
+  [[ "$ROUNDS" =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 10 ] || bench_die "--rounds must be 1..10"
 fi
 
 bench_init run
@@ -113,18 +119,34 @@ bench_wrk() {
   bench_log "$key: $(printf '%s\n' "$parsed" | awk -F= '$1=="rps"{print $2}') req/s"
 }
 
-bench_wrk baseline1 "http://127.0.0.1:$BASE_PORT/hello"
-bench_wrk healthz "http://127.0.0.1:$MEM_PORT/healthz"
-if [ "$SMOKE" = 0 ]; then
-  bench_wrk healthz_defaults "http://127.0.0.1:$DEF_PORT/healthz"
-  put rss_defaults_after "$(rss_mb "${SERVER_PIDS[defaults]}")"
-  stop_pid "${SERVER_PIDS[defaults]}"
+# One warm-up pass over every server and route first, so that no row pays for the JIT more than another.
+if [ "$GLOBAL_WARMUP" -gt 0 ]; then
+  bench_log "global warm-up: ${GLOBAL_WARMUP}s per server and route"
+  for u in "$BASE_PORT/hello" "$MEM_PORT/healthz" "$MEM_PORT/health" "$MEM_PORT/queue/status" "$MEM_PORT/models" \
+           "$RED_PORT/queue/status" "$DEF_PORT/healthz"; do
+    wrk -t2 -c"$CONNS" -d"${GLOBAL_WARMUP}s" "http://127.0.0.1:$u" >/dev/null 2>&1 || true
+  done
 fi
-bench_wrk health "http://127.0.0.1:$MEM_PORT/health"
-bench_wrk queue_mem "http://127.0.0.1:$MEM_PORT/queue/status"
-bench_wrk queue_redis "http://127.0.0.1:$RED_PORT/queue/status"
-bench_wrk models "http://127.0.0.1:$MEM_PORT/models"
-bench_wrk baseline2 "http://127.0.0.1:$BASE_PORT/hello"
+
+# ROUNDS rounds of: baseline, then each route; a last baseline at the end. Each row is the mean of its rounds,
+# each ratio is against the mean of every baseline run.
+b=0
+for r in $(seq 1 "$ROUNDS"); do
+  b=$((b + 1)); bench_wrk "baseline$b" "http://127.0.0.1:$BASE_PORT/hello"
+  bench_wrk "healthz_r$r" "http://127.0.0.1:$MEM_PORT/healthz"
+  if [ "$SMOKE" = 0 ] && [ "$r" = 1 ]; then
+    bench_wrk healthz_defaults "http://127.0.0.1:$DEF_PORT/healthz"
+    put rss_defaults_after "$(rss_mb "${SERVER_PIDS[defaults]}")"
+    stop_pid "${SERVER_PIDS[defaults]}"
+  fi
+  bench_wrk "health_r$r" "http://127.0.0.1:$MEM_PORT/health"
+  bench_wrk "queue_mem_r$r" "http://127.0.0.1:$MEM_PORT/queue/status"
+  bench_wrk "queue_redis_r$r" "http://127.0.0.1:$RED_PORT/queue/status"
+  bench_wrk "models_r$r" "http://127.0.0.1:$MEM_PORT/models"
+done
+b=$((b + 1)); bench_wrk "baseline$b" "http://127.0.0.1:$BASE_PORT/hello"
+put rounds "$ROUNDS"
+put baselines "$b"
 
 # Session cycles: POST /sessions then DELETE with the returned id (wrk + Lua, see session_cycle.lua).
 cycles() {
@@ -176,12 +198,14 @@ first=$(curl -s -o "$RESULTS_DIR/silent-first-models.json" -w '%{http_code} %{ti
 grep -q '"flashtalk"' "$RESULTS_DIR/silent-first-models.json" || bench_die "/models body lacks flashtalk"
 put silent_first_ms "$(python3 -c "print('%.0f' % (float('${first#* }') * 1000))")"
 python3 "$BENCH_DIR/http_readers.py" seq --url "http://127.0.0.1:$SIL_SRV_PORT/models" --count "$SILENT_COUNT" \
-  --pace-ms "$SILENT_PACE" >"$RESULTS_DIR/silent-seq.txt"
+  --pace-ms "$SILENT_PACE" --dump "$RESULTS_DIR/silent-seq-calls.txt" >"$RESULTS_DIR/silent-seq.txt"
 [ "$(awk -F= '$1=="non200"{print $2}' "$RESULTS_DIR/silent-seq.txt")" = 0 ] \
   || { cat "$RESULTS_DIR/silent-seq.txt" >&2; bench_die "/models with silent backends answered non-200"; }
 put silent_count "$SILENT_COUNT"
 put silent_pace_ms "$SILENT_PACE"
 for k in p50_ms p99_ms max_ms; do put "silent_$k" "$(awk -F= -v k=$k '$1==k{print $2}' "$RESULTS_DIR/silent-seq.txt")"; done
+# the three slowest calls as index@seconds-into-the-series:ms, to tell a cold JIT (first calls) from waits
+put silent_slowest "$(sort -k3 -g -r "$RESULTS_DIR/silent-seq-calls.txt" | head -3 | awk '{printf "%s#%d@%.1fs:%.1fms", (NR>1?", ":""), $1+1, $2, $3}')"
 stop_pid "${SERVER_PIDS[silent]}"; stop_pid "$STUB_PID"
 
 # Start-up: process start -> first 200 on /healthz, polled every 10 ms; nothing else of ours is running now.
