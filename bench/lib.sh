@@ -71,26 +71,45 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-track_pid() { BENCH_PIDS+=("$1"); }
+# The start time (clock ticks since boot) of a process, to tell it from a later one that reuses its pid.
+proc_start() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
 
-# alive <pid>: running and not a zombie (a child killed elsewhere stays a zombie until waited for).
+declare -A PID_START=()
+track_pid() { BENCH_PIDS+=("$1"); PID_START[$1]=$(proc_start "$1"); }
+
+# alive <pid>: the process we started is still running (not a zombie, and its pid not reused since).
 alive() {
   local st
   st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
+  [ -n "$st" ] && [ "$st" != Z ] || return 1
+  [ -z "${PID_START[$1]:-}" ] || [ "$(proc_start "$1")" = "${PID_START[$1]}" ]
+}
+
+# spawn <stdout file> <stderr file or -> <command...>: starts the command in the background and sets SPAWN_PID to
+# its own pid (tracked, stopped on exit). A small wrapper subshell is its parent and reaps it, so a drill's
+# kill -9 leaves no "Killed" job notice in the output.
+spawn() {
+  local out="$1" err="$2" pidfile i; shift 2
+  [ "$err" = - ] && err="$out"
+  pidfile=$(mktemp "$RESULTS_DIR/.spawn.XXXXXX")
+  ( "$@" >>"$out" 2>>"$err" & echo $! >"$pidfile"; wait $! 2>/dev/null || true; exit 0 ) 2>/dev/null &
+  for i in $(seq 1 1000); do [ -s "$pidfile" ] && break; sleep 0.005; done
+  SPAWN_PID=$(cat "$pidfile"); rm -f "$pidfile"
+  [ -n "$SPAWN_PID" ] || bench_die "could not start: $*"
+  track_pid "$SPAWN_PID"
 }
 
 stop_pid() {  # stop_pid <pid> [signal] [max s]: ends one process we started, waits (default 5 s), then KILLs it.
   local pid="$1" sig="${2:-TERM}" max_s="${3:-5}" i keep=() p
   [ -n "$pid" ] || return 0
-  for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
-  BENCH_PIDS=("${keep[@]}")   # never signal a pid twice: it may belong to someone else by then
   if alive "$pid"; then
     kill "-$sig" "$pid" 2>/dev/null || true
     for i in $(seq 1 $((max_s * 20))); do alive "$pid" || break; sleep 0.05; done
     if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    for i in $(seq 1 100); do alive "$pid" || break; sleep 0.02; done
   fi
-  { wait "$pid"; } 2>/dev/null || true   # braces: also silences the shell's "Killed" job notice
+  for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  BENCH_PIDS=("${keep[@]}")   # never signal a pid twice: it may belong to someone else by then
 }
 
 bench_cleanup() {
@@ -111,10 +130,9 @@ redis_ping() {
 
 # launch_redis <port> -> sets REDIS_PID (does not wait)
 launch_redis() {
-  redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
-    >>"$RESULTS_DIR/redis-$1.log" 2>&1 &
-  REDIS_PID=$!
-  track_pid "$REDIS_PID"
+  spawn "$RESULTS_DIR/redis-$1.log" - \
+    redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no --daemonize no
+  REDIS_PID=$SPAWN_PID
 }
 
 # start_redis <port> -> sets REDIS_PID, waits (bounded) until it answers PING
@@ -144,10 +162,9 @@ prepare_cds() {
   port=$(free_port)
   bench_log "writing the AppCDS archive $CDS_ARCHIVE (one priming start)"
   # shellcheck disable=SC2086
-  (cd "$REPO_DIR" && exec env OPENTALKING_API_PORT="$port" OPENTALKING_API_HOST=127.0.0.1 \
-      "$JAVA" $JVM_FLAGS -XX:ArchiveClassesAtExit="$CDS_ARCHIVE" -jar "$JAR") >"$RESULTS_DIR/cds-prime.log" 2>&1 &
-  pid=$!
-  track_pid "$pid"
+  spawn "$RESULTS_DIR/cds-prime.log" - env -C "$REPO_DIR" OPENTALKING_API_PORT="$port" OPENTALKING_API_HOST=127.0.0.1 \
+      "$JAVA" $JVM_FLAGS -XX:ArchiveClassesAtExit="$CDS_ARCHIVE" -jar "$JAR"
+  pid=$SPAWN_PID
   if wait_http "http://127.0.0.1:$port/healthz" 120 "$pid"; then
     curl -s -o /dev/null "http://127.0.0.1:$port/models" || true
     curl -s -o /dev/null "http://127.0.0.1:$port/queue/status" || true
@@ -168,11 +185,10 @@ start_server() {
   local name="$1" port="$2"; shift 2
   SERVER_START_MS=$(now_ms)
   # shellcheck disable=SC2086
-  (cd "$REPO_DIR" && exec env OPENTALKING_API_PORT="$port" OPENTALKING_API_HOST=127.0.0.1 "$@" \
-      "$JAVA" $JVM_FLAGS $(cds_flags) -jar "$JAR") >"$RESULTS_DIR/server-$name.log" 2>&1 &
-  SERVER_PID=$!
+  spawn "$RESULTS_DIR/server-$name.log" - env -C "$REPO_DIR" OPENTALKING_API_PORT="$port" \
+      OPENTALKING_API_HOST=127.0.0.1 "$@" "$JAVA" $JVM_FLAGS $(cds_flags) -jar "$JAR"
+  SERVER_PID=$SPAWN_PID
   SERVER_PIDS[$name]=$SERVER_PID
-  track_pid "$SERVER_PID"
 }
 
 # wait_http <url> <max seconds> [pid]: polls every 10 ms until HTTP 200; sets OK_AT_MS (epoch ms of the 200).
@@ -183,7 +199,7 @@ wait_http() {
   while [ "$(now_ms)" -lt "$deadline" ]; do
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" 2>/dev/null || true)
     if [ "$code" = 200 ]; then OK_AT_MS=$(now_ms); return 0; fi
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    if [ -n "$pid" ] && ! alive "$pid"; then return 1; fi
     sleep 0.01
   done
   return 1
@@ -202,11 +218,3 @@ rss_mb() {  # rss_mb <pid>: VmRSS in MB (one decimal)
   awk '/^VmRSS:/ {printf "%.1f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"
 }
 
-# run_java_tool <File.java> args... : source-launch a single-file tool under bench/.
-run_java_tool() {
-  local f="$1"; shift
-  "$JAVA" -XX:+UseSerialGC "$BENCH_DIR/$f" "$@"
-}
-
-# py_math <expression using a,b,...>: tiny helper so scripts need no jq/bc.
-py() { python3 -c "$1"; }

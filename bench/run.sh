@@ -74,9 +74,9 @@ start_redis "$REDIS_PORT"
 
 # The baseline: the same Helidon SE 4.5.0 jars, source-launch mode, same JVM flags.
 # shellcheck disable=SC2086
-(cd "$REPO_DIR" && exec "$JAVA" $JVM_FLAGS -cp "target/libs/*" bench/baseline/HelloServer.java "$BASE_PORT") \
-  >"$RESULTS_DIR/server-baseline.log" 2>&1 &
-BASE_PID=$!; SERVER_PIDS[baseline]=$BASE_PID; track_pid "$BASE_PID"
+spawn "$RESULTS_DIR/server-baseline.log" - env -C "$REPO_DIR" \
+  "$JAVA" $JVM_FLAGS -cp "target/libs/*" bench/baseline/HelloServer.java "$BASE_PORT"
+BASE_PID=$SPAWN_PID; SERVER_PIDS[baseline]=$BASE_PID
 
 start_server mem "$MEM_PORT"
 start_server redis "$RED_PORT" OPENTALKING_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
@@ -182,9 +182,9 @@ put rss_redis_after "$(rss_mb "${SERVER_PIDS[redis]}")"
 stop_pid "$BASE_PID"; stop_pid "${SERVER_PIDS[mem]}"; stop_pid "${SERVER_PIDS[redis]}"; stop_pid "$REDIS_PID"
 
 # Silent backends: OmniRT and FlashHead accept connections and never answer.
-python3 "$BENCH_DIR/stub_backend.py" --port "$SILENT_PORT" --mode silent --max-seconds 300 \
-  >"$RESULTS_DIR/stub-silent.log" 2>&1 &
-STUB_PID=$!; track_pid "$STUB_PID"
+spawn "$RESULTS_DIR/stub-silent.log" - \
+  python3 "$BENCH_DIR/stub_backend.py" --port "$SILENT_PORT" --mode silent --max-seconds 300
+STUB_PID=$SPAWN_PID
 for _ in $(seq 1 100); do
   python3 -c "import socket; socket.create_connection(('127.0.0.1', $SILENT_PORT), 0.2).close()" 2>/dev/null && break
   sleep 0.02

@@ -38,9 +38,9 @@ bench_init flapping-backend
 build_if_needed
 
 BPORT=$(free_port); SPORT=$(free_port)
-python3 "$BENCH_DIR/stub_backend.py" --port "$BPORT" --mode flapping --period "$PERIOD" \
-  --max-seconds $((SECONDS_RUN + 180)) --log "$RESULTS_DIR/stub-states.log" >"$RESULTS_DIR/stub.out" 2>&1 &
-STUB_PID=$!; track_pid "$STUB_PID"
+spawn "$RESULTS_DIR/stub.out" - python3 "$BENCH_DIR/stub_backend.py" --port "$BPORT" --mode flapping \
+  --period "$PERIOD" --max-seconds $((SECONDS_RUN + 180)) --log "$RESULTS_DIR/stub-states.log"
+STUB_PID=$SPAWN_PID
 start_server f "$SPORT" OPENTALKING_OMNIRT_ENDPOINT="http://127.0.0.1:$BPORT" \
   OPENTALKING_PROBE_TIMEOUT_MS="$TIMEOUT_MS" OPENTALKING_MODELS_REFRESH_MS="$REFRESH_MS"
 wait_server f "$SPORT" 90

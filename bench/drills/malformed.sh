@@ -38,12 +38,12 @@ PID=${SERVER_PIDS[m]}
 RSS_BEFORE=$(rss_mb "$PID")
 
 STOP_FILE="$RESULTS_DIR/stop-normal"
-python3 "$BENCH_DIR/http_readers.py" readers --url "http://127.0.0.1:$SPORT/models" --threads 2 --seconds 900 \
-  --stop-file "$STOP_FILE" >"$RESULTS_DIR/normal-models.txt" 2>&1 &
-N1=$!; track_pid "$N1"
-python3 "$BENCH_DIR/http_readers.py" readers --url "http://127.0.0.1:$SPORT/healthz" --threads 2 --seconds 900 \
-  --stop-file "$STOP_FILE" >"$RESULTS_DIR/normal-healthz.txt" 2>&1 &
-N2=$!; track_pid "$N2"
+spawn "$RESULTS_DIR/normal-models.txt" - python3 "$BENCH_DIR/http_readers.py" readers \
+  --url "http://127.0.0.1:$SPORT/models" --threads 2 --seconds 900 --stop-file "$STOP_FILE"
+N1=$SPAWN_PID
+spawn "$RESULTS_DIR/normal-healthz.txt" - python3 "$BENCH_DIR/http_readers.py" readers \
+  --url "http://127.0.0.1:$SPORT/healthz" --threads 2 --seconds 900 --stop-file "$STOP_FILE"
+N2=$SPAWN_PID
 
 python3 "$BENCH_DIR/drills/malformed.py" --port "$SPORT" --count "$COUNT" --concurrency 16 --slow "$SLOW" \
   --slow-seconds "$SLOW_S" >"$RESULTS_DIR/malformed.txt" 2>"$RESULTS_DIR/malformed.err" \

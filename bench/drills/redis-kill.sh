@@ -43,10 +43,10 @@ done
 
 STOP_FILE="$RESULTS_DIR/stop-load"
 LOAD_OUT="$RESULTS_DIR/load.txt"
-run_java_tool SessionLoad.java --url "http://127.0.0.1:$SPORT" --model mock --concurrency 4 --status-threads 2 \
-  --pause-ms 10 --retry-delete --request-timeout-ms 5000 --seconds $((PRE + DOWN + POST + 60)) \
-  --stop-file "$STOP_FILE" >"$LOAD_OUT" 2>"$RESULTS_DIR/load.err" &
-LOAD_PID=$!; track_pid "$LOAD_PID"
+spawn "$LOAD_OUT" "$RESULTS_DIR/load.err" "$JAVA" -XX:+UseSerialGC "$BENCH_DIR/SessionLoad.java" \
+  --url "http://127.0.0.1:$SPORT" --model mock --concurrency 4 --status-threads 2 --pause-ms 10 --retry-delete \
+  --request-timeout-ms 5000 --seconds $((PRE + DOWN + POST + 60)) --stop-file "$STOP_FILE"
+LOAD_PID=$SPAWN_PID
 for _ in $(seq 1 600); do grep -q '^load_started_epoch_ms=' "$LOAD_OUT" 2>/dev/null && break; sleep 0.1; done
 grep -q '^load_started_epoch_ms=' "$LOAD_OUT" || { cat "$RESULTS_DIR/load.err" >&2; bench_die "load generator did not start"; }
 
@@ -71,9 +71,9 @@ bench_log "redis restarted (PING after $((REDIS_UP_MS - RESTART_MS)) ms)"
 
 sleep "$POST"
 touch "$STOP_FILE"
-for _ in $(seq 1 600); do kill -0 "$LOAD_PID" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 600); do alive "$LOAD_PID" || break; sleep 0.1; done
 stop_pid "$LOAD_PID"
-ALIVE=1; kill -0 "${SERVER_PIDS[r]}" 2>/dev/null || ALIVE=0
+ALIVE=1; alive "${SERVER_PIDS[r]}" || ALIVE=0
 HEALTH=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$SPORT/healthz" || true)
 
 python3 - "$LOAD_OUT" "$KILL_MS" "$RESTART_MS" "$REDIS_UP_MS" "${STATUS_BACK_MS:-0}" "$ALIVE" "$HEALTH" "$DOWN" \
