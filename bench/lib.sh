@@ -55,6 +55,8 @@ bench_init() {
   mkdir -p "$RESULTS_DIR"
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM
+  set -E
+  trap 'bench_log "failed (exit $?) at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 }
 
 # Builds the jar unless it exists (or BENCH_SKIP_BUILD=1, in which case a missing jar is an error).
@@ -92,11 +94,32 @@ spawn() {
   local out="$1" err="$2" pidfile i; shift 2
   [ "$err" = - ] && err="$out"
   pidfile=$(mktemp "$RESULTS_DIR/.spawn.XXXXXX")
-  ( "$@" >>"$out" 2>>"$err" & echo $! >"$pidfile"; wait $! 2>/dev/null || true; exit 0 ) 2>/dev/null &
+  ( "$@" >>"$out" 2>>"$err" &
+    child=$!; echo "$child" >"$pidfile"; rc=0; wait "$child" 2>/dev/null || rc=$?
+    echo "$rc" >"$RESULTS_DIR/.exit.$child"; exit 0 ) 2>/dev/null &
   for i in $(seq 1 1000); do [ -s "$pidfile" ] && break; sleep 0.005; done
   SPAWN_PID=$(cat "$pidfile"); rm -f "$pidfile"
   [ -n "$SPAWN_PID" ] || bench_die "could not start: $*"
   track_pid "$SPAWN_PID"
+}
+
+# exit_note <pid>: how a process we spawned ended, if it did (for error messages).
+exit_note() {
+  local f="$RESULTS_DIR/.exit.$1" rc
+  [ -f "$f" ] || { echo "still running"; return; }
+  rc=$(cat "$f")
+  case "$rc" in
+    137) echo "exited with status 137 (killed by SIGKILL: not by this script unless it said so)" ;;
+    143) echo "exited with status 143 (SIGTERM)" ;;
+    3) echo "exited with status 3 (-XX:+ExitOnOutOfMemoryError: out of memory)" ;;
+    *) echo "exited with status $rc" ;;
+  esac
+}
+
+# need_alive <name>: dies with how the named server ended if it is not running any more.
+need_alive() {
+  local pid="${SERVER_PIDS[$1]}"
+  alive "$pid" || { tail -5 "$RESULTS_DIR/server-$1.log" >&2 || true; bench_die "server '$1' (pid $pid) is gone: $(exit_note "$pid")"; }
 }
 
 stop_pid() {  # stop_pid <pid> [signal] [max s]: ends one process we started, waits (default 5 s), then KILLs it.
@@ -210,7 +233,7 @@ wait_server() {
   local name="$1" port="$2" max_s="${3:-60}"
   if ! wait_http "http://127.0.0.1:$port/healthz" "$max_s" "${SERVER_PIDS[$name]}"; then
     tail -20 "$RESULTS_DIR/server-$name.log" >&2 || true
-    bench_die "server '$name' on port $port did not answer /healthz within ${max_s}s"
+    bench_die "server '$name' on port $port did not answer /healthz within ${max_s}s ($(exit_note "${SERVER_PIDS[$name]}"))"
   fi
 }
 

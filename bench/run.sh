@@ -3,7 +3,7 @@
 # "hello" endpoint measured in the same run, plus silent-backend latency, session create+delete cycles,
 # resident memory and start-up time, each with its target and PASS/MISS.
 #
-#   bash bench/run.sh [--duration S] [--smoke] [--strict] [--no-build]
+#   bash bench/run.sh [--duration S] [--rounds N] [--smoke] [--strict] [--no-build]
 #
 #   --duration S  seconds per wrk run (default 10), after a warm-up of min(2, S/5) s on the same endpoint (and one
 #                 3-second warm-up pass over every server and route before the first measurement)
@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS_OPT="${2:?--rounds needs a number}"; shift 2 ;;
     --strict) STRICT=1; shift ;;
     --no-build) export BENCH_SKIP_BUILD=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
@@ -107,7 +107,10 @@ put rss_idle "$(rss_mb "${SERVER_PIDS[mem]}")"
 
 # bench_wrk <key> <url> [connections]: warm-up, then the measured run; raw output kept.
 bench_wrk() {
-  local key="$1" url="$2" c="${3:-$CONNS}" raw="$RESULTS_DIR/wrk-$1.txt"
+  local key="$1" url="$2" c="${3:-$CONNS}" raw="$RESULTS_DIR/wrk-$1.txt" name
+  for name in "${!SERVER_PIDS[@]}"; do   # every server of this phase must still be running
+    case "$name" in baseline|mem|redis) need_alive "$name" ;; esac
+  done
   if [ "$WARMUP" -gt 0 ]; then wrk -t2 -c"$c" -d"${WARMUP}s" "$url" >/dev/null 2>&1 || true; fi
   wrk -t2 -c"$c" -d"${DURATION}s" --latency "$url" >"$raw" 2>&1 || true
   local parsed
@@ -151,11 +154,13 @@ put baselines "$b"
 # Session cycles: POST /sessions then DELETE with the returned id (wrk + Lua, see session_cycle.lua).
 cycles() {
   local key="$1" port="$2" model="$3" raw="$RESULTS_DIR/wrk-$1.txt" body
-  body=$(curl -s -X POST -H 'Content-Type: application/json' \
-         -d "{\"avatar_id\":\"demo-avatar\",\"model\":\"$model\"}" "http://127.0.0.1:$port/sessions")
+  need_alive "$4"
+  local rc=0
+  body=$(curl -s -S --max-time 10 -X POST -H 'Content-Type: application/json' \
+         -d "{\"avatar_id\":\"demo-avatar\",\"model\":\"$model\"}" "http://127.0.0.1:$port/sessions" 2>&1) || rc=$?
   case "$body" in
     *'"session_id"'*) ;;
-    *) bench_die "POST /sessions model $model on port $port failed: $body" ;;
+    *) bench_die "POST /sessions model $model on port $port failed (curl exit $rc): $body" ;;
   esac
   if [ "$WARMUP" -gt 0 ]; then
     wrk -t2 -c"$CYCLE_CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/session_cycle.lua" "http://127.0.0.1:$port" -- "$model" \
@@ -175,8 +180,8 @@ cycles() {
   put "${key}_p99_ms" "$p99"
   bench_log "$key: $n cycles in ${d}s"
 }
-cycles cycles_mock "$MEM_PORT" mock
-cycles cycles_slot "$RED_PORT" flashtalk
+cycles cycles_mock "$MEM_PORT" mock mem
+cycles cycles_slot "$RED_PORT" flashtalk redis
 put rss_after "$(rss_mb "${SERVER_PIDS[mem]}")"
 put rss_redis_after "$(rss_mb "${SERVER_PIDS[redis]}")"
 stop_pid "$BASE_PID"; stop_pid "${SERVER_PIDS[mem]}"; stop_pid "${SERVER_PIDS[redis]}"; stop_pid "$REDIS_PID"
