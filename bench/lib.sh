@@ -6,14 +6,18 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 JAR="$REPO_DIR/target/opentalking-controlplane.jar"
 
-# The JVM flags proposed for the README (measured with bench/run.sh on the 2-core machine): a small initial heap
-# that grows only as needed, a 128 MB cap and the serial collector keep RSS far under 256 MB (JVM defaults: G1
-# and a heap of 1/4 of RAM, ~300 MB after the same load); smaller platform-thread stacks; code cache and
-# metaspace capped so the worst case stays bounded; the native heap trimmed every 2 s (glibc keeps what the JIT
-# and the libraries freed: ~40 MB after load; JDK 17.0.9+/21.0.1+); exit (and be restarted) on OutOfMemoryError
-# rather than limp. C2 stays on: -XX:TieredStopAtLevel=1 starts faster and saves ~40 MB more but costs 10-20% throughput
-# (run.sh prints the start-up with it for contrast). Override with BENCH_JVM_FLAGS.
-RECOMMENDED_JVM_FLAGS="-Xms32m -Xmx128m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
+# The JVM flags proposed for the README (measured with bench/run.sh on the 2-core machine):
+#   -Xms32m -Xmx96m -XX:+UseSerialGC   a small heap that grows only as needed and the serial collector; with
+#                                      JVM defaults (G1, heap up to 1/4 of RAM) RSS reaches ~400 MB after the
+#                                      same load; with -Xmx128m the Redis-store server reached ~250 MB.
+#   -Xss512k                           smaller stacks for the few platform threads (requests run on virtual ones)
+#   -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m   bound the worst case
+#   -XX:TrimNativeHeapInterval=2000    give back what the JIT and libraries freed to glibc (~40 MB after load;
+#                                      JDK 17.0.9+ / 21.0.1+)
+#   -XX:+ExitOnOutOfMemoryError        exit (and be restarted) rather than limp
+# C2 stays on: -XX:TieredStopAtLevel=1 starts ~0.4 s faster and saves ~30 MB more, but /models falls from ~0.85
+# to ~0.65 of the baseline (run.sh prints the start-up with it for contrast). Override with BENCH_JVM_FLAGS.
+RECOMMENDED_JVM_FLAGS="-Xms32m -Xmx96m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
 JVM_FLAGS="${BENCH_JVM_FLAGS-$RECOMMENDED_JVM_FLAGS}"
 
 # Application class-data sharing: the control plane's classes, parsed and verified once, mapped at every later
