@@ -236,6 +236,7 @@ if [ "$SMOKE" = 0 ]; then
 fi
 put load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 
+trap - ERR   # from here on a non-zero exit is the verdict, not a script error
 if [ "$STRICT" = 1 ] && [ "$SMOKE" = 0 ]; then
   python3 "$BENCH_DIR/report.py" render "$VALUES" --strict | tee "$RESULTS_DIR/table.txt"
   exit "${PIPESTATUS[0]}"

@@ -51,6 +51,7 @@ HEALTH=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$
 stop_pid "$STUB_PID"
 stop_pid "${SERVER_PIDS[f]}"
 
+trap - ERR   # from here on a non-zero exit is the verdict, not a script error
 python3 - "$RESULTS_DIR/readers.txt" "$RESULTS_DIR/stub.out" "$BOUND_MS" "$TIMEOUT_MS" "$REFRESH_MS" "$PERIOD" \
   "$SECONDS_RUN" "$SMOKE" "$HEALTH" <<'PY' | tee "$RESULTS_DIR/report.txt"
 import sys

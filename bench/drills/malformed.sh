@@ -60,6 +60,7 @@ THREADS=$(awk '/^Threads:/{print $2}' "/proc/$PID/status" 2>/dev/null || echo "?
 FDS=$(ls "/proc/$PID/fd" 2>/dev/null | wc -l)
 FIVE_HUNDREDS=$(grep -c 'unhandled error\|Internal server error' "$RESULTS_DIR/server-m.log" || true)
 
+trap - ERR   # from here on a non-zero exit is the verdict, not a script error
 python3 - "$RESULTS_DIR/malformed.txt" "$RESULTS_DIR/normal-models.txt" "$RESULTS_DIR/normal-healthz.txt" "$ALIVE" \
   "$HEALTH" "$RSS_BEFORE" "$RSS_AFTER" "$THREADS" "$FDS" "$SMOKE" "$FIVE_HUNDREDS" <<'PY' | tee "$RESULTS_DIR/report.txt"
 import sys

@@ -76,6 +76,7 @@ stop_pid "$LOAD_PID"
 ALIVE=1; alive "${SERVER_PIDS[r]}" || ALIVE=0
 HEALTH=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$SPORT/healthz" || true)
 
+trap - ERR   # from here on a non-zero exit is the verdict, not a script error
 python3 - "$LOAD_OUT" "$KILL_MS" "$RESTART_MS" "$REDIS_UP_MS" "${STATUS_BACK_MS:-0}" "$ALIVE" "$HEALTH" "$DOWN" \
   "$SMOKE" <<'PY' | tee "$RESULTS_DIR/report.txt"
 import sys

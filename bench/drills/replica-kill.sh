@@ -46,6 +46,7 @@ for n in 1 2 3; do
   done
 done
 
+trap - ERR   # from here on a non-zero exit is the verdict, not a script error
 set +e
 python3 "$BENCH_DIR/drills/replica_kill.py" --ports "$P1,$P2,$P3" --pid1 "${SERVER_PIDS[r1]}" \
   --redis-port "$RPORT" --lease-ms "$LEASE_MS" --watch-after "$WATCH_AFTER" $([ "$SMOKE" = 1 ] && echo --smoke) \
