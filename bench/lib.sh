@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for bench/run.sh and bench/drills/*.sh. Source it; do not run it.
 # Every process started here is recorded by pid and ended by pid on exit (bench_cleanup, installed as an EXIT trap
 # by bench_init). Nothing here talks to anything but 127.0.0.1.
