@@ -8,6 +8,11 @@ jar=target/opentalking-controlplane.jar
 if [ ! -f "$jar" ] || [ -n "$(find src pom.xml examples -newer "$jar" -print -quit)" ]; then
   ./mvnw -q -B package -DskipTests
 fi
-# Recommended JVM flags (see README, "Performance"): a small heap and the serial collector keep the
-# resident memory low on a 2-core machine; override with JAVA_OPTS.
-exec "$JAVA_HOME/bin/java" ${JAVA_OPTS:--Xmx128m -XX:+UseSerialGC -Xss512k} -jar "$jar" "$@"
+
+# Recommended JVM flags (measured with bench/run.sh, see README "Performance"): a small heap and the serial
+# collector keep the resident memory low; the AppCDS archive (written by the first start, re-created when the
+# jar changes) roughly halves start-up. Override with JAVA_OPTS.
+flags="-Xms32m -Xmx96m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m"
+flags="$flags -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
+flags="$flags -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=target/opentalking-controlplane.jsa -Xlog:cds=off"
+exec "$JAVA_HOME/bin/java" ${JAVA_OPTS:-$flags} -jar "$jar" "$@"

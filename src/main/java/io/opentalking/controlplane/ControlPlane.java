@@ -7,6 +7,7 @@ import io.opentalking.controlplane.avatars.AvatarCatalog;
 import io.opentalking.controlplane.config.AppConfig;
 import io.opentalking.controlplane.http.HttpApi;
 import io.opentalking.controlplane.http.OpenStreams;
+import io.opentalking.controlplane.http.TransportErrors;
 import io.opentalking.controlplane.ops.Metrics;
 import io.opentalking.controlplane.ops.OpsRoutes;
 import io.opentalking.controlplane.queue.QueueStatusReader;
@@ -53,6 +54,7 @@ public final class ControlPlane implements AutoCloseable {
                 .port(cfg.server().port())
                 .shutdownGracePeriod(cfg.server().shutdownGrace())
                 .shutdownHook(false)
+                .directHandlers(TransportErrors.handlers())
                 .routing(HttpApi.routing(cfg.server(), availability, countedStatus, avatars,
                         sessions, stores.events(), sseKeepAlive, List.of(metrics.httpFilter()), List.of(ops), streams, clock))
                 .build();

@@ -8,6 +8,9 @@ import java.util.function.Consumer;
  * business logic: a failed publish is reported through the return value.
  */
 public interface EventBus {
+    /** How long a session's event log is kept after its final event (as long as its final record). */
+    java.time.Duration FINAL_LOG_TTL = java.time.Duration.ofSeconds(600);
+
     /** Appends and broadcasts; returns false if the store could not take it. */
     boolean publish(String sessionId, SessionEvent event);
 

@@ -33,7 +33,11 @@ final class RequestBodies {
                 throw new ApiError(413, "request body larger than " + limit + " bytes");
             }
             return body;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // A truncated body or a bad chunk size surfaces as an unchecked parser exception: the client's fault.
+            if (e instanceof ApiError api) {
+                throw api;
+            }
             throw new ApiError(400, "request body could not be read");
         }
     }

@@ -19,6 +19,10 @@ import java.util.function.Consumer;
 /** Per-session event logs and live listeners for a single replica. Logs are dropped after {@code ttl} idle. */
 public final class MemoryEventBus implements EventBus {
     static final int LOG_LENGTH = 64;
+    /** In memory, a finished session's log is kept for a minute (enough for late subscribers), not ten. */
+    static final long FINAL_KEEP_MS = 60_000;
+    static final int MAX_LOGS = 20_000;
+    private final java.util.concurrent.atomic.AtomicLong publishes = new java.util.concurrent.atomic.AtomicLong();
 
     private final Clock clock;
     private final Duration ttl;
@@ -29,6 +33,7 @@ public final class MemoryEventBus implements EventBus {
         final Deque<StoredEvent> events = new ArrayDeque<>();
         long seq;
         long touched;
+        long finalAt;
     }
 
     public MemoryEventBus(Clock clock, Duration ttl) {
@@ -45,6 +50,9 @@ public final class MemoryEventBus implements EventBus {
             log.seq++;
             log.touched = now;
             stored = new StoredEvent(Long.toString(log.seq), event);
+            if (event.isFinal()) {
+                log.finalAt = now;
+            }
             log.events.addLast(stored);
             while (log.events.size() > LOG_LENGTH) {
                 log.events.removeFirst();
@@ -53,10 +61,23 @@ public final class MemoryEventBus implements EventBus {
         for (Consumer<StoredEvent> l : listeners.getOrDefault(sessionId, Set.of())) {
             l.accept(stored);
         }
-        if (stored.id().endsWith("0")) {
-            logs.entrySet().removeIf(e -> now - e.getValue().touched > ttl.toMillis());
+        if (publishes.incrementAndGet() % 512 == 0 || logs.size() > MAX_LOGS) {
+            prune(now);
         }
         return true;
+    }
+
+    /** Drops finished sessions' logs after a minute and idle ones after the session TTL; caps the count. */
+    private void prune(long now) {
+        logs.entrySet().removeIf(e -> {
+            Log l = e.getValue();
+            return (l.finalAt > 0 && now - l.finalAt > FINAL_KEEP_MS) || now - l.touched > ttl.toMillis();
+        });
+        if (logs.size() > MAX_LOGS) {
+            logs.entrySet().stream().filter(e -> e.getValue().finalAt > 0)
+                    .sorted(java.util.Comparator.comparingLong(e -> e.getValue().finalAt))
+                    .limit(logs.size() - MAX_LOGS).map(Map.Entry::getKey).toList().forEach(logs::remove);
+        }
     }
 
     @Override

@@ -16,8 +16,13 @@ public final class MemorySessionRepository implements SessionRepository {
     private record Entry(Session session, long expiresAt) {
     }
 
+    /** Finished records kept at most (oldest dropped first), so a churn of sessions cannot fill the heap. */
+    static final int MAX_FINAL = 10_000;
+
     private final Clock clock;
     private final Map<String, Entry> records = new ConcurrentHashMap<>();
+    private final java.util.Queue<String> finished = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger finishedCount = new java.util.concurrent.atomic.AtomicInteger();
 
     public MemorySessionRepository(Clock clock) {
         this.clock = clock;
@@ -49,6 +54,7 @@ public final class MemorySessionRepository implements SessionRepository {
     public Optional<Session> transition(String id, Set<SessionState> from, SessionState to, String reason,
                                         Duration ttl) {
         long now = clock.millis();
+        boolean[] finishedNow = {false};
         Entry after = records.computeIfPresent(id, (k, e) -> {
             if (e.expiresAt <= now) {
                 return null;
@@ -57,8 +63,19 @@ public final class MemorySessionRepository implements SessionRepository {
             if (s.isFinal() || !from.contains(s)) {
                 return e;
             }
+            finishedNow[0] = to.isFinal();
             return new Entry(e.session.withState(to, clock.instant(), reason), now + ttl.toMillis());
         });
+        if (finishedNow[0]) {
+            finished.add(id);
+            if (finishedCount.incrementAndGet() > MAX_FINAL) {
+                String oldest = finished.poll();
+                finishedCount.decrementAndGet();
+                if (oldest != null) {
+                    records.computeIfPresent(oldest, (k, e) -> e.session.state().isFinal() ? null : e);
+                }
+            }
+        }
         return Optional.ofNullable(after).map(Entry::session);
     }
 

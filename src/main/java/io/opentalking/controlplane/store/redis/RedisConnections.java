@@ -25,6 +25,7 @@ final class RedisConnections implements AutoCloseable {
     private static final Duration RETRY = Duration.ofMillis(500);
 
     private final RedisClient client;
+    private final io.lettuce.core.resource.ClientResources resources;
     private final RedisURI uri;
     private final StoreConfig cfg;
     private volatile StatefulRedisConnection<String, String> commands;
@@ -40,7 +41,13 @@ final class RedisConnections implements AutoCloseable {
         this.cfg = cfg;
         this.uri = RedisURI.create(cfg.redisUrl().orElseThrow().toString());
         uri.setTimeout(cfg.commandTimeout());
-        this.client = RedisClient.create(uri);
+        // Reconnect quickly after an outage: Lettuce's default backoff doubles up to 30 s, which kept the server
+        // answering 503 for seconds after Redis was back.
+        this.resources = io.lettuce.core.resource.ClientResources.builder()
+                .reconnectDelay(io.lettuce.core.resource.Delay.exponential(Duration.ofMillis(50), Duration.ofMillis(500),
+                        2, java.util.concurrent.TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -131,5 +138,6 @@ final class RedisConnections implements AutoCloseable {
             p.close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

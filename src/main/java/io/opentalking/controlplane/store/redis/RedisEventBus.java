@@ -55,7 +55,8 @@ final class RedisEventBus implements EventBus {
             String data = JSON.writeValueAsString(event.data());
             calls.script(PUBLISH, ScriptOutputType.VALUE, new String[]{QueueKeys.eventLog(sessionId)},
                     new String[]{QueueKeys.eventsChannel(sessionId), event.name(), data,
-                            Long.toString(ttl.toSeconds()), Integer.toString(LOG_LENGTH)}, timeout);
+                            Long.toString((event.isFinal() ? FINAL_LOG_TTL : ttl).toSeconds()),
+                            Integer.toString(LOG_LENGTH)}, timeout);
             return true;
         } catch (RedisCalls.Failure | IOException e) {
             LOG.log(System.Logger.Level.WARNING, "could not publish {0} for session {1}: {2}", event.name(),
