@@ -21,8 +21,11 @@ public final class MemoryEventBus implements EventBus {
     static final int LOG_LENGTH = 64;
     /** In memory, a finished session's log is kept for a minute (enough for late subscribers), not ten. */
     static final long FINAL_KEEP_MS = 60_000;
-    static final int MAX_LOGS = 20_000;
+    static final int MAX_FINAL_LOGS = 10_000;
     private final java.util.concurrent.atomic.AtomicLong publishes = new java.util.concurrent.atomic.AtomicLong();
+    /** Finished sessions in the order they finished, so the oldest logs go first once there are too many. */
+    private final java.util.Queue<String> finishedOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger finishedCount = new java.util.concurrent.atomic.AtomicInteger();
 
     private final Clock clock;
     private final Duration ttl;
@@ -61,23 +64,28 @@ public final class MemoryEventBus implements EventBus {
         for (Consumer<StoredEvent> l : listeners.getOrDefault(sessionId, Set.of())) {
             l.accept(stored);
         }
-        if (publishes.incrementAndGet() % 512 == 0 || logs.size() > MAX_LOGS) {
+        if (event.isFinal()) {
+            finishedOrder.add(sessionId);
+            if (finishedCount.incrementAndGet() > MAX_FINAL_LOGS) {
+                String oldest = finishedOrder.poll();
+                finishedCount.decrementAndGet();
+                if (oldest != null) {
+                    logs.computeIfPresent(oldest, (k, l) -> l.finalAt > 0 ? null : l);
+                }
+            }
+        }
+        if (publishes.incrementAndGet() % 1024 == 0) {
             prune(now);
         }
         return true;
     }
 
-    /** Drops finished sessions' logs after a minute and idle ones after the session TTL; caps the count. */
+    /** Drops finished sessions' logs after a minute and idle ones after the session TTL. */
     private void prune(long now) {
         logs.entrySet().removeIf(e -> {
             Log l = e.getValue();
             return (l.finalAt > 0 && now - l.finalAt > FINAL_KEEP_MS) || now - l.touched > ttl.toMillis();
         });
-        if (logs.size() > MAX_LOGS) {
-            logs.entrySet().stream().filter(e -> e.getValue().finalAt > 0)
-                    .sorted(java.util.Comparator.comparingLong(e -> e.getValue().finalAt))
-                    .limit(logs.size() - MAX_LOGS).map(Map.Entry::getKey).toList().forEach(logs::remove);
-        }
     }
 
     @Override
