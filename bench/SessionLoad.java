@@ -214,6 +214,11 @@ public final class SessionLoad {
                 key = "io-error";
             }
             count(deleteStatus, first ? key : "retry-" + key);
+            if (code != 200 && code != 404) {
+                // A store outage seen while deleting opens a failure window too: when every worker happens to be
+                // deleting as the store dies, no create fails, yet the recovery is the next create that succeeds.
+                noteCreate(false);
+            }
             if (code == 200) {
                 return true;
             }
