@@ -16,7 +16,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -79,9 +78,5 @@ public final class Doctor {
         } catch (Exception e) {
             out.println("{\"verdict\":\"internal error\"}");
         }
-    }
-
-    static List<String> usage() {
-        return List.of("doctor [--json]");
     }
 }

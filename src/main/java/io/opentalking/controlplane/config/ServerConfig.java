@@ -14,8 +14,4 @@ public record ServerConfig(String host, int port, List<String> corsOrigins, bool
     public ServerConfig {
         corsOrigins = List.copyOf(corsOrigins);
     }
-
-    public boolean corsAllowsAny() {
-        return corsOrigins.contains("*");
-    }
 }

@@ -9,7 +9,6 @@ import io.opentalking.controlplane.availability.ModelsSnapshot;
 
 import java.time.Clock;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** {@code GET /models}: the catalog and each model's status, served from the shared snapshot. */
@@ -69,9 +68,5 @@ final class ModelRoutes {
         m.put("reason", s.reason().wireName());
         s.detail().ifPresent(d -> m.put("detail", d));
         return m;
-    }
-
-    static List<Map<String, Object>> statuses(ModelsSnapshot snap) {
-        return snap.statuses().stream().map(ModelRoutes::status).toList();
     }
 }

@@ -29,8 +29,4 @@ public final class OpenStreams {
         closing = true;
         closers.forEach(Runnable::run);
     }
-
-    public int size() {
-        return closers.size();
-    }
 }

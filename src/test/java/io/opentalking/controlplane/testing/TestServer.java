@@ -26,7 +26,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Map<String, String> env) {
-        return start(env, REPO, HttpKeepAlive.DEFAULT);
+        return start(env, REPO, io.opentalking.controlplane.http.HttpApi.DEFAULT_KEEP_ALIVE);
     }
 
     public static TestServer start(Map<String, String> env, Path workDir, Duration sseKeepAlive) {
@@ -39,13 +39,6 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(ControlPlane.start(cfg, Clock.systemUTC(), sseKeepAlive));
     }
 
-    /** Default keep-alive for SSE in tests. */
-    public static final class HttpKeepAlive {
-        public static final Duration DEFAULT = Duration.ofSeconds(15);
-
-        private HttpKeepAlive() {
-        }
-    }
 
     public TestHttp http() {
         return http;
