@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.testing.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opentalking.controlplane.testing.RedisServerProcess;
 import io.opentalking.controlplane.testing.TestHttp;

@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.testing.RedisServerProcess;
 import io.opentalking.controlplane.testing.TestHttp;

@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,15 +1,15 @@
-package io.opentalking.controlplane.queue;
+package io.opentalking.controlplane.testing;
 
 import java.time.Duration;
 import java.util.function.Supplier;
 
 /** Poll-until with a deadline: the condition is re-checked, never assumed after a sleep. */
-final class Await {
+public final class Await {
     private Await() {
     }
 
     /** Returns the first non-null value {@code probe} yields before {@code max} passes; fails otherwise. */
-    static <T> T until(Duration max, String what, Supplier<T> probe) {
+    public static <T> T until(Duration max, String what, Supplier<T> probe) {
         long deadline = System.nanoTime() + max.toNanos();
         while (true) {
             T v = probe.get();
@@ -28,7 +28,7 @@ final class Await {
         }
     }
 
-    static void untilTrue(Duration max, String what, Supplier<Boolean> probe) {
+    public static void untilTrue(Duration max, String what, Supplier<Boolean> probe) {
         until(max, what, () -> probe.get() ? Boolean.TRUE : null);
     }
 }
