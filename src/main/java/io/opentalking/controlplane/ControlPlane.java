@@ -1,13 +1,11 @@
 package io.opentalking.controlplane;
 
-import io.helidon.webserver.WebServer;
 import io.opentalking.controlplane.availability.AvailabilityProber;
 import io.opentalking.controlplane.availability.ModelAvailability;
 import io.opentalking.controlplane.avatars.AvatarCatalog;
 import io.opentalking.controlplane.config.AppConfig;
-import io.opentalking.controlplane.http.HttpApi;
-import io.opentalking.controlplane.http.OpenStreams;
-import io.opentalking.controlplane.http.TransportErrors;
+import io.opentalking.controlplane.http.ApiServices;
+import io.opentalking.controlplane.http.HttpServer;
 import io.opentalking.controlplane.ops.Metrics;
 import io.opentalking.controlplane.ops.OpsRoutes;
 import io.opentalking.controlplane.queue.QueueStatusReader;
@@ -16,7 +14,6 @@ import io.opentalking.controlplane.sessions.SessionService;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /** The composition root: config → store → domain services → HTTP server; owns start and stop. */
@@ -28,9 +25,7 @@ public final class ControlPlane implements AutoCloseable {
     private final AvailabilityProber prober;
     private final ModelAvailability availability;
     private final SlotQueue queue;
-    private final WebServer server;
-    private final OpenStreams streams = new OpenStreams();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final HttpServer server;
     private volatile boolean closed;
 
     private ControlPlane(AppConfig cfg, Clock clock, Duration sseKeepAlive) {
@@ -49,27 +44,31 @@ public final class ControlPlane implements AutoCloseable {
         metrics.bind(availability, stores.status(), cfg.queue().slots());
         QueueStatusReader countedStatus = metrics.countingReader(stores.status());
         OpsRoutes ops = new OpsRoutes(metrics, availability, countedStatus, clock);
-        this.server = WebServer.builder()
-                .host(cfg.server().host())
-                .port(cfg.server().port())
-                .shutdownGracePeriod(cfg.server().shutdownGrace())
-                .shutdownHook(false)
-                .directHandlers(TransportErrors.handlers())
-                .routing(HttpApi.routing(cfg.server(), availability, countedStatus, avatars,
-                        sessions, stores.events(), sseKeepAlive, List.of(metrics.httpFilter()), List.of(ops), streams, clock))
-                .build();
+        this.server = new HttpServer(new ApiServices(cfg.server(), cfg.limits(), availability, countedStatus, avatars,
+                sessions, stores.events(), clock, sseKeepAlive, List.of(ops), metrics));
+        metrics.bindProtection(server::counts);
     }
 
     /** Builds everything, starts the first probe round, the queue loops and the listener. */
     public static ControlPlane start(AppConfig cfg, Clock clock) {
-        return start(cfg, clock, HttpApi.DEFAULT_KEEP_ALIVE);
+        return start(cfg, clock, ApiServices.DEFAULT_KEEP_ALIVE);
     }
 
+    /**
+     * As {@link #start(AppConfig, Clock)}; a listener that cannot start releases everything opened so far and
+     * throws {@link HttpServer.StartupFailure}.
+     */
     public static ControlPlane start(AppConfig cfg, Clock clock, Duration sseKeepAlive) {
         ControlPlane cp = new ControlPlane(cfg, clock, sseKeepAlive);
+        try {
+            cp.server.start();
+        } catch (HttpServer.StartupFailure e) {
+            cp.queue.close();
+            cp.closeDomain();
+            throw e;
+        }
         cp.availability.start();
         cp.queue.start();
-        cp.server.start();
         return cp;
     }
 
@@ -97,9 +96,19 @@ public final class ControlPlane implements AutoCloseable {
         }
         closed = true;
         long t0 = System.nanoTime();
-        streams.closeAll();
-        server.stop();
+        // Order matters: no new connections and no half-sent requests first; then the slots go back, which
+        // publishes session.expired and session.closed; then the streams end after writing those; then the
+        // complete requests still running get the grace period.
+        server.stopAccepting();
         queue.close();
+        server.endStreams();
+        server.close();
+        closeDomain();
+        LOG.log(System.Logger.Level.INFO, "stopped in {0} ms", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** What remains once the queue has given its slots back. */
+    private void closeDomain() {
         availability.close();
         prober.close();
         try {
@@ -107,6 +116,5 @@ public final class ControlPlane implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "closing the store failed: {0}", e.getMessage());
         }
-        LOG.log(System.Logger.Level.INFO, "stopped in {0} ms", (System.nanoTime() - t0) / 1_000_000);
     }
 }

@@ -6,6 +6,7 @@ import io.opentalking.controlplane.cli.Doctor;
 import io.opentalking.controlplane.config.AppConfig;
 import io.opentalking.controlplane.config.ConfigException;
 import io.opentalking.controlplane.config.ConfigLoader;
+import io.opentalking.controlplane.http.HttpServer;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,12 +17,26 @@ import java.util.stream.Collectors;
 /** Entry point: {@code serve} (default) or {@code doctor}. Exit code 2 means invalid configuration. */
 public final class Main {
     public static final int EXIT_CONFIG = 2;
+    /** The listener could not start (address in use, not bindable). */
+    public static final int EXIT_LISTEN = 3;
+    /** One line per log record (the JDK default takes two); an operator's own format wins. */
+    private static final String LOG_FORMAT = "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n";
+
+    /** Held so that the level set on it is not lost when the logger is garbage-collected. */
+    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("org.eclipse.jetty");
 
     private Main() {
     }
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
+        }
+        if (System.getProperty("java.util.logging.config.file") == null) {
+            // The web server's start-up chatter (version, connector) says nothing the banner does not.
+            QUIET.setLevel(java.util.logging.Level.WARNING);
+        }
         String cmd = args.length == 0 ? "serve" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         switch (cmd) {
@@ -47,7 +62,14 @@ public final class Main {
             System.exit(EXIT_CONFIG);
             return;
         }
-        ControlPlane cp = ControlPlane.start(cfg, Clock.systemUTC());
+        ControlPlane cp;
+        try {
+            cp = ControlPlane.start(cfg, Clock.systemUTC());
+        } catch (HttpServer.StartupFailure e) {
+            System.err.println("start-up failed: " + e.getMessage());
+            System.exit(EXIT_LISTEN);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             cp.close();

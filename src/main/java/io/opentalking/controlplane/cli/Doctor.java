@@ -52,7 +52,7 @@ public final class Doctor {
         if (json) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("config_file", cfg.configFile().map(Path::toString).orElse(null));
-            body.put("models", io.opentalking.controlplane.http.HttpApi.modelsBody(snap));
+            body.put("models", io.opentalking.controlplane.http.ModelsJson.body(snap));
             body.put("store", Map.of("ok", store.ok(), "detail", store.detail()));
             body.put("verdict", verdict);
             print(out, body);

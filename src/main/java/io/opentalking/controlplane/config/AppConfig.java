@@ -8,7 +8,7 @@ import java.util.Optional;
 /** The whole configuration, parsed and validated once at start-up. */
 public record AppConfig(ServerConfig server, StoreConfig store, ProbeConfig probes, List<ModelSpec> models,
                         Optional<String> defaultModel, QueueConfig queue, LocalRuntimeConfig local,
-                        Path avatarsDir, Duration sessionTtl, Optional<Path> configFile) {
+                        Path avatarsDir, Duration sessionTtl, Optional<Path> configFile, LimitsConfig limits) {
     public AppConfig {
         models = List.copyOf(models);
     }

@@ -65,7 +65,41 @@ public final class ConfigLoader {
                 .orElse(workDir.resolve("examples/avatars").normalize());
         Duration sessionTtl = seconds(src, "OPENTALKING_SESSION_TTL_SEC", Duration.ofHours(2), false);
         return new AppConfig(server, store, probes, models, defaultModel, queue, local, avatars, sessionTtl,
-                configFile);
+                configFile, limitsConfig(src));
+    }
+
+    private static LimitsConfig limitsConfig(ConfigSources src) {
+        LimitsConfig d = LimitsConfig.DEFAULTS;
+        return new LimitsConfig(
+                millis(src, "OPENTALKING_HEADER_TIMEOUT_MS", d.headerTimeout(), true),
+                millis(src, "OPENTALKING_IDLE_TIMEOUT_MS", d.idleTimeout(), true),
+                intSetting(src, List.of("OPENTALKING_MAX_CONNECTIONS"), null, d.maxConnections(), 1, 1_000_000),
+                intSetting(src, List.of("OPENTALKING_MAX_CONNECTIONS_PER_CLIENT"), null, d.maxConnectionsPerClient(),
+                        1, 1_000_000),
+                intSetting(src, List.of("OPENTALKING_MAX_EVENT_STREAMS"), null, d.maxEventStreams(), 1, 1_000_000),
+                intSetting(src, List.of("OPENTALKING_MAX_EVENT_STREAMS_PER_SESSION"), null,
+                        d.maxEventStreamsPerSession(), 1, 10_000),
+                intSetting(src, List.of("OPENTALKING_MAX_SESSIONS"), null, d.maxSessions(), 1, 10_000_000),
+                rate(src, "OPENTALKING_SESSION_RATE", d.sessionRatePerSecond()),
+                intSetting(src, List.of("OPENTALKING_SESSION_BURST"), null, d.sessionBurst(), 1, 1_000_000),
+                seconds(src, "OPENTALKING_SSE_LINGER_SEC", d.streamLinger(), false));
+    }
+
+    private static double rate(ConfigSources src, String key, double def) {
+        Optional<Raw> raw = src.env(key);
+        if (raw.isEmpty()) {
+            return def;
+        }
+        String text = raw.get().text().trim();
+        try {
+            double v = Double.parseDouble(text);
+            if (v > 0 && v <= 1_000_000) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the key
+        }
+        throw ConfigException.invalid(key, text, "expected a number of requests per second above 0");
     }
 
     private static Optional<Path> configFile(Map<String, String> env, Path workDir) {

@@ -1,9 +1,5 @@
 package io.opentalking.controlplane.http;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.opentalking.controlplane.avatars.Avatar;
 import io.opentalking.controlplane.avatars.AvatarCatalog;
 import io.opentalking.controlplane.avatars.AvatarException;
@@ -14,39 +10,39 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code GET /avatars}, {@code GET /avatars/{id}}, {@code GET /avatars/{id}/preview}. */
-final class AvatarRoutes {
+final class AvatarRoutes implements Router.Routes {
     private final AvatarCatalog catalog;
 
     AvatarRoutes(AvatarCatalog catalog) {
         this.catalog = catalog;
     }
 
-    void register(HttpRouting.Builder routing, RouteTable table) {
-        table.add(routing, "GET", "/avatars", this::list);
-        table.add(routing, "GET", "/avatars/{id}", this::one);
-        table.add(routing, "GET", "/avatars/{id}/preview", this::preview);
+    @Override
+    public void register(Router router) {
+        router.get("/avatars", this::list)
+                .get("/avatars/{id}", this::one)
+                .get("/avatars/{id}/preview", this::preview);
     }
 
-    private void list(ServerRequest req, ServerResponse res) {
-        Json.send(res, 200, catalog.list().stream().map(AvatarRoutes::summary).toList());
+    private void list(Exchange ex) {
+        ex.json(200, catalog.list().stream().map(AvatarRoutes::summary).toList());
     }
 
-    private void one(ServerRequest req, ServerResponse res) {
-        Json.send(res, 200, summary(lookup(req)));
+    private void one(Exchange ex) {
+        ex.json(200, summary(lookup(ex)));
     }
 
-    private void preview(ServerRequest req, ServerResponse res) throws IOException {
-        Avatar a = lookup(req);
+    private void preview(Exchange ex) throws IOException {
+        Avatar a = lookup(ex);
         byte[] png = Files.readAllBytes(a.preview().orElseThrow(() -> new ApiError(404, "preview not found")));
-        res.header(HeaderNames.CONTENT_TYPE, "image/png");
-        res.header(HeaderNames.CACHE_CONTROL, "max-age=60");
-        res.send(png);
+        ex.header("Cache-Control", "max-age=60");
+        ex.send(200, "image/png", png);
     }
 
     /** Unlike POST /sessions, a lookup by path answers 404 for anything that is not a valid avatar. */
-    private Avatar lookup(ServerRequest req) {
+    private Avatar lookup(Exchange ex) {
         try {
-            return catalog.find(req.path().pathParameters().get("id"));
+            return catalog.find(ex.pathParam("id"));
         } catch (AvatarException.InvalidId | AvatarException.NotFound e) {
             throw new ApiError(404, "avatar not found");
         } catch (AvatarException.InvalidManifest e) {

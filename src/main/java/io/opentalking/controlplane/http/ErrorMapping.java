@@ -1,7 +1,5 @@
 package io.opentalking.controlplane.http;
 
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerResponse;
 import io.opentalking.controlplane.avatars.AvatarException;
 import io.opentalking.controlplane.sessions.SessionRejected;
 
@@ -14,36 +12,38 @@ import java.util.Map;
 final class ErrorMapping {
     private static final System.Logger LOG = System.getLogger(ErrorMapping.class.getName());
     static final String RETRY_AFTER_SECONDS = "5";
+    private static final Map<String, String> RETRY = Map.of("Retry-After", RETRY_AFTER_SECONDS);
+
+    /** The status, client-facing detail and extra headers for one failure. */
+    record Answer(int status, String detail, Map<String, String> headers) {
+    }
 
     private ErrorMapping() {
     }
 
-    static void install(HttpRouting.Builder routing) {
-        routing.error(ApiError.class, (req, res, e) -> send(res, e.status(), e.getMessage(), e.headers()));
-        routing.error(AvatarException.class, (req, res, e) -> send(res, 400, e.getMessage(), Map.of()));
-        routing.error(SessionRejected.class, (req, res, e) -> {
-            switch (e) {
-                case SessionRejected.ModelNotAvailable m -> send(res, 400, m.getMessage(), Map.of());
-                case SessionRejected.QueueFull q -> send(res, 503, q.getMessage(), Map.of("Retry-After", RETRY_AFTER_SECONDS));
-                case SessionRejected.StoreUnavailable s ->
-                        send(res, 503, s.getMessage(), Map.of("Retry-After", RETRY_AFTER_SECONDS));
-                case SessionRejected.NotFound n -> send(res, 404, n.getMessage(), Map.of());
-                case SessionRejected.Conflict c -> send(res, 409, c.getMessage(), Map.of());
-                default -> send(res, 400, e.getMessage(), Map.of());
+    static Answer answer(Throwable e, String method, String path) {
+        return switch (e) {
+            case ApiError a -> new Answer(a.status(), a.getMessage(), a.headers());
+            case AvatarException a -> new Answer(400, a.getMessage(), Map.of());
+            case SessionRejected.ModelNotAvailable m -> new Answer(400, m.getMessage(), Map.of());
+            case SessionRejected.QueueFull q -> new Answer(503, q.getMessage(), RETRY);
+            case SessionRejected.StoreUnavailable s -> new Answer(503, s.getMessage(), RETRY);
+            case SessionRejected.NotFound n -> new Answer(404, n.getMessage(), Map.of());
+            case SessionRejected.Conflict c -> new Answer(409, c.getMessage(), Map.of());
+            case SessionRejected r -> new Answer(400, r.getMessage(), Map.of());
+            default -> {
+                LOG.log(System.Logger.Level.ERROR, "unhandled error on " + method + " " + path, e);
+                yield new Answer(500, "Internal Server Error", Map.of());
             }
-        });
-        routing.error(Throwable.class, (req, res, e) -> {
-            LOG.log(System.Logger.Level.ERROR, "unhandled error on " + req.prologue().method().text() + " "
-                    + req.path().path(), e);
-            send(res, 500, "Internal Server Error", Map.of());
-        });
+        };
     }
 
-    static void send(ServerResponse res, int status, String detail, Map<String, String> headers) {
-        if (res.isSent()) {
+    /** Writes the answer, unless the response was already under way (a stream): then there is nothing to say. */
+    static void send(Exchange ex, Answer a) {
+        if (!ex.resetForError()) {
             return;
         }
-        headers.forEach(res::header);
-        Json.send(res, status, Json.detail(detail));
+        a.headers().forEach(ex::header);
+        ex.json(a.status(), Json.detail(a.detail()));
     }
 }

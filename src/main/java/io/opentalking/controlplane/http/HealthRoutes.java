@@ -1,20 +1,17 @@
 package io.opentalking.controlplane.http;
 
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
 
 /** {@code GET /health} and {@code GET /healthz}: liveness, no I/O, a constant body. */
-final class HealthRoutes {
-    private static final byte[] OK = "{\"status\":\"ok\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+final class HealthRoutes implements Router.Routes {
+    private static final byte[] OK = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
-    void register(HttpRouting.Builder routing, RouteTable table) {
-        table.add(routing, "GET", "/health", this::ok);
-        table.add(routing, "GET", "/healthz", this::ok);
+    @Override
+    public void register(Router router) {
+        router.get("/health", this::ok).get("/healthz", this::ok);
     }
 
-    private void ok(ServerRequest req, ServerResponse res) {
-        res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, Json.CONTENT_TYPE);
-        res.send(OK);
+    private void ok(Exchange ex) {
+        ex.send(200, Json.CONTENT_TYPE, OK);
     }
 }

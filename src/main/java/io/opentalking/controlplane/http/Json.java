@@ -1,31 +1,16 @@
 package io.opentalking.controlplane.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.ServerResponse;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** JSON bodies: one mapper, one content type ({@code application/json; charset=utf-8}). */
-final class Json {
+public final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
-    static final String CONTENT_TYPE = "application/json; charset=utf-8";
+    public static final String CONTENT_TYPE = "application/json; charset=utf-8";
 
     private Json() {
-    }
-
-    static void send(ServerResponse res, int status, Object body) {
-        byte[] bytes;
-        try {
-            bytes = MAPPER.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("response not serializable", e);
-        }
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE);
-        res.send(bytes);
     }
 
     static Map<String, Object> detail(String text) {

@@ -1,18 +1,12 @@
 package io.opentalking.controlplane.http;
 
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.opentalking.controlplane.availability.ModelAvailability;
-import io.opentalking.controlplane.availability.ModelStatus;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
 
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** {@code GET /models}: the catalog and each model's status, served from the shared snapshot. */
-final class ModelRoutes {
+final class ModelRoutes implements Router.Routes {
     private final ModelAvailability availability;
     private final Clock clock;
 
@@ -21,15 +15,15 @@ final class ModelRoutes {
         this.clock = clock;
     }
 
-    void register(HttpRouting.Builder routing, RouteTable table) {
-        table.add(routing, "GET", "/models", this::models);
+    @Override
+    public void register(Router router) {
+        router.get("/models", this::models);
     }
 
-    private void models(ServerRequest req, ServerResponse res) {
+    private void models(Exchange ex) {
         ModelsSnapshot snap = availability.current();
-        res.header("X-Models-Snapshot-Age-Ms", Long.toString(Math.max(0, snap.age(clock.instant()).toMillis())));
-        res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, Json.CONTENT_TYPE);
-        res.send(encoded(snap));
+        ex.header("X-Models-Snapshot-Age-Ms", Long.toString(Math.max(0, snap.age(clock.instant()).toMillis())));
+        ex.send(200, Json.CONTENT_TYPE, encoded(snap));
     }
 
     /** A snapshot is immutable, so its JSON is written once and served as bytes until the next round. */
@@ -37,7 +31,7 @@ final class ModelRoutes {
         Encoded e = lastEncoded.get();
         if (e == null || e.snapshot != snap) {
             try {
-                e = new Encoded(snap, Json.MAPPER.writeValueAsBytes(body(snap)));
+                e = new Encoded(snap, Json.MAPPER.writeValueAsBytes(ModelsJson.body(snap)));
             } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
                 throw new IllegalStateException("models body not serializable", ex);
             }
@@ -51,22 +45,4 @@ final class ModelRoutes {
 
     private final java.util.concurrent.atomic.AtomicReference<Encoded> lastEncoded =
             new java.util.concurrent.atomic.AtomicReference<>();
-
-    static Map<String, Object> body(ModelsSnapshot snap) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("models", snap.modelIds());
-        out.put("statuses", snap.statuses().stream().map(ModelRoutes::status).toList());
-        out.put("default_model", snap.defaultModel().orElse(null));
-        return out;
-    }
-
-    static Map<String, Object> status(ModelStatus s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", s.id());
-        m.put("backend", s.backend().wireName());
-        m.put("connected", s.connected());
-        m.put("reason", s.reason().wireName());
-        s.detail().ifPresent(d -> m.put("detail", d));
-        return m;
-    }
 }

@@ -1,12 +1,9 @@
 package io.opentalking.controlplane.http;
 
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.opentalking.controlplane.queue.QueueStatusReader;
 
 /** {@code GET /queue/status}: never 5xx; a failed store read is zeros plus {@code X-Queue-Status-Source}. */
-final class QueueRoutes {
+final class QueueRoutes implements Router.Routes {
     static final String SOURCE_HEADER = "X-Queue-Status-Source";
     private final QueueStatusReader reader;
 
@@ -14,13 +11,14 @@ final class QueueRoutes {
         this.reader = reader;
     }
 
-    void register(HttpRouting.Builder routing, RouteTable table) {
-        table.add(routing, "GET", "/queue/status", this::status);
+    @Override
+    public void register(Router router) {
+        router.get("/queue/status", this::status);
     }
 
-    private void status(ServerRequest req, ServerResponse res) {
+    private void status(Exchange ex) {
         QueueStatusReader.Reading r = reader.readStatus();
-        res.header(SOURCE_HEADER, r.source().header());
-        Json.send(res, 200, Json.obj("slot_occupied", r.status().slotOccupied(), "queue_size", r.status().queueSize()));
+        ex.header(SOURCE_HEADER, r.source().header());
+        ex.json(200, Json.obj("slot_occupied", r.status().slotOccupied(), "queue_size", r.status().queueSize()));
     }
 }

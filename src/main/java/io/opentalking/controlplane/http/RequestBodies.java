@@ -1,45 +1,116 @@
 package io.opentalking.controlplane.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.helidon.webserver.http.ServerRequest;
 import io.opentalking.controlplane.sessions.CreateSessionRequest;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
-/** Reads and validates request bodies: size first (413), then JSON shape and field types (400). */
-final class RequestBodies {
+/**
+ * Reads and validates request bodies: media type first (415), size (413), arrival within the request deadline
+ * (408), then JSON shape and field types (400). Bodies being read are known, so shutdown can cut them at once.
+ */
+final class RequestBodies implements AutoCloseable {
     static final List<String> OPTIONAL_FIELDS = List.of("tts_provider", "tts_voice", "llm_system_prompt",
             "wav2lip_postprocess_mode", "stt_provider", "tts_model", "user_id");
 
-    private RequestBodies() {
+    private final int limit;
+    private final Duration deadline;
+    private final Set<Request> reading = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "http-body-deadline");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean closing;
+
+    RequestBodies(int limit, Duration deadline) {
+        this.limit = limit;
+        this.deadline = deadline;
     }
 
-    static byte[] read(ServerRequest req, int limit) {
-        OptionalLong declared = req.headers().contentLength();
-        if (declared.isPresent() && declared.getAsLong() > limit) {
+    /** 415 unless the request says {@code application/json} (parameters such as a charset are fine). */
+    static void requireJson(Exchange ex) {
+        String type = ex.header("Content-Type").orElse("");
+        String bare = type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (!bare.equals("application/json")) {
+            throw new ApiError(415, type.isBlank() ? "Content-Type must be application/json"
+                    : "Content-Type must be application/json, not " + bare);
+        }
+    }
+
+    /** True when the request carries no body at all (no length, or length 0, and not chunked). */
+    static boolean hasNoBody(Exchange ex) {
+        return ex.header("Transfer-Encoding").isEmpty()
+                && ex.header("Content-Length").map(String::trim).map(v -> v.equals("0")).orElse(true);
+    }
+
+    byte[] read(Exchange ex) {
+        Request req = ex.request();
+        long declared = req.getLength();
+        if (declared > limit) {
             throw new ApiError(413, "request body larger than " + limit + " bytes");
         }
-        if (!req.content().hasEntity()) {
-            return new byte[0];
+        if (closing) {
+            throw new ApiError(503, "server is shutting down", Map.of("Retry-After", "1"));
         }
-        try (InputStream in = req.content().inputStream()) {
+        // The deadline counts from when the headers arrived: a body that trickles in cannot hold a thread longer.
+        long leftNanos = deadline.toNanos() - (System.nanoTime() - req.getHeadersNanoTime());
+        ScheduledFuture<?> alarm = timer.schedule(() -> req.fail(new TimeoutException("body deadline")),
+                Math.max(0, leftNanos), TimeUnit.NANOSECONDS);
+        reading.add(req);
+        try (InputStream in = Content.Source.asInputStream(req)) {
             byte[] body = in.readNBytes(limit + 1);
             if (body.length > limit) {
                 throw new ApiError(413, "request body larger than " + limit + " bytes");
             }
             return body;
         } catch (IOException | RuntimeException e) {
-            // A truncated body or a bad chunk size surfaces as an unchecked parser exception: the client's fault.
             if (e instanceof ApiError api) {
                 throw api;
             }
-            throw new ApiError(400, "request body could not be read");
+            if (closing) {
+                throw new ApiError(503, "server is shutting down", Map.of("Retry-After", "1", "Connection", "close"));
+            }
+            if (causedBy(e, TimeoutException.class)) {
+                throw new ApiError(408, "request body not received within " + deadline.toMillis() + " ms",
+                        Map.of("Connection", "close"));
+            }
+            // A truncated body or a bad chunk size: the client's fault.
+            throw new ApiError(400, "request body could not be read", Map.of("Connection", "close"));
+        } finally {
+            alarm.cancel(false);
+            reading.remove(req);
         }
+    }
+
+    /** At shutdown: bodies still arriving are cut now; their requests answer 503 and their connections close. */
+    void cutAll() {
+        closing = true;
+        reading.forEach(r -> r.fail(new IOException("server shutting down")));
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static CreateSessionRequest createSession(byte[] body) {
@@ -83,5 +154,10 @@ final class RequestBodies {
             throw new ApiError(400, field + " must not be empty");
         }
         return n.asText();
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
     }
 }

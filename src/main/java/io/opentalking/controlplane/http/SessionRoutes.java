@@ -1,8 +1,5 @@
 package io.opentalking.controlplane.http;
 
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.opentalking.controlplane.sessions.Session;
 import io.opentalking.controlplane.sessions.SessionService;
 import io.opentalking.controlplane.sessions.SessionView;
@@ -11,32 +8,39 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The session routes; each handler parses, calls the service once and writes the answer. */
-final class SessionRoutes {
+final class SessionRoutes implements Router.Routes {
     private final SessionService sessions;
-    private final SessionEventStream events;
-    private final int maxBody;
+    private final RequestBodies bodies;
+    private final RateLimiter creates;
 
-    SessionRoutes(SessionService sessions, SessionEventStream events, int maxBody) {
+    SessionRoutes(SessionService sessions, RequestBodies bodies, RateLimiter creates) {
         this.sessions = sessions;
-        this.events = events;
-        this.maxBody = maxBody;
+        this.bodies = bodies;
+        this.creates = creates;
     }
 
-    void register(HttpRouting.Builder routing, RouteTable table) {
-        table.add(routing, "POST", "/sessions", this::create);
-        table.add(routing, "GET", "/sessions/{id}", this::get);
-        table.add(routing, "POST", "/sessions/{id}/start", this::start);
-        table.add(routing, "DELETE", "/sessions/{id}", this::delete);
-        table.add(routing, "GET", "/sessions/{id}/events", events::stream);
+    @Override
+    public void register(Router router) {
+        router.post("/sessions", this::create)
+                .get("/sessions/{id}", this::get)
+                .post("/sessions/{id}/start", this::start)
+                .delete("/sessions/{id}", this::delete);
     }
 
-    private void create(ServerRequest req, ServerResponse res) {
-        Session s = sessions.create(RequestBodies.createSession(RequestBodies.read(req, maxBody)));
-        Json.send(res, 200, Json.obj("session_id", s.id(), "status", s.state().wireName()));
+    private void create(Exchange ex) {
+        // Media type before anything else: a cross-site form post (text/plain) must change nothing.
+        RequestBodies.requireJson(ex);
+        long wait = creates.acquire(ex.clientAddress());
+        if (wait > 0) {
+            throw new ApiError(429, "too many sessions created from this address; try again later",
+                    Map.of("Retry-After", Long.toString(wait)));
+        }
+        Session s = sessions.create(RequestBodies.createSession(bodies.read(ex)));
+        ex.json(200, Json.obj("session_id", s.id(), "status", s.state().wireName()));
     }
 
-    private void get(ServerRequest req, ServerResponse res) {
-        SessionView v = sessions.get(id(req));
+    private void get(Exchange ex) {
+        SessionView v = sessions.get(ex.pathParam("id"));
         Session s = v.session();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("session_id", s.id());
@@ -50,20 +54,21 @@ final class SessionRoutes {
         }
         v.queuePosition().ifPresent(p -> body.put("queue_position", p));
         body.putAll(s.options());
-        Json.send(res, 200, body);
+        ex.json(200, body);
     }
 
-    private void start(ServerRequest req, ServerResponse res) {
-        Session s = sessions.start(id(req));
-        Json.send(res, 200, Json.obj("session_id", s.id(), "status", s.state().wireName()));
+    private void start(Exchange ex) {
+        // A bare POST (no body, no type) carries nothing to parse; anything with a body must say it is JSON.
+        if (!(RequestBodies.hasNoBody(ex) && ex.header("Content-Type").isEmpty())) {
+            RequestBodies.requireJson(ex);
+            bodies.read(ex);
+        }
+        Session s = sessions.start(ex.pathParam("id"));
+        ex.json(200, Json.obj("session_id", s.id(), "status", s.state().wireName()));
     }
 
-    private void delete(ServerRequest req, ServerResponse res) {
-        Session s = sessions.delete(id(req));
-        Json.send(res, 200, Json.obj("session_id", s.id(), "status", s.state().wireName()));
-    }
-
-    static String id(ServerRequest req) {
-        return req.path().pathParameters().get("id");
+    private void delete(Exchange ex) {
+        Session s = sessions.delete(ex.pathParam("id"));
+        ex.json(200, Json.obj("session_id", s.id(), "status", s.state().wireName()));
     }
 }

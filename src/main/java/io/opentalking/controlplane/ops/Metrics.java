@@ -1,7 +1,7 @@
 package io.opentalking.controlplane.ops;
 
-import io.helidon.webserver.http.Filter;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -11,6 +11,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentalking.controlplane.availability.ModelAvailability;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
 import io.opentalking.controlplane.availability.ProbeObserver;
+import io.opentalking.controlplane.http.ProtectionCounts;
+import io.opentalking.controlplane.http.RequestObserver;
 import io.opentalking.controlplane.queue.Admission;
 import io.opentalking.controlplane.queue.QueueChange;
 import io.opentalking.controlplane.queue.QueueListener;
@@ -19,11 +21,11 @@ import io.opentalking.controlplane.queue.QueueStoreException;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /** Prometheus metrics through Micrometer: models, probes, queue, store errors, HTTP requests. */
-public final class Metrics implements ProbeObserver, QueueListener {
+public final class Metrics implements ProbeObserver, QueueListener, RequestObserver {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Clock clock;
     private final MultiGauge modelConnected;
@@ -34,6 +36,7 @@ public final class Metrics implements ProbeObserver, QueueListener {
     private final Counter queueFull;
     private final Counter queueStoreErrors;
     private final Counter statusReadErrors;
+    private final Counter streamOverflows;
     private final AtomicReference<CachedReading> lastReading = new AtomicReference<>();
 
     private record CachedReading(long at, QueueStatusReader.Reading reading) {
@@ -54,6 +57,8 @@ public final class Metrics implements ProbeObserver, QueueListener {
                 .register(registry);
         this.queueStoreErrors = Counter.builder("opentalking.store.errors").tag("op", "queue")
                 .description("store failures").register(registry);
+        this.streamOverflows = Counter.builder("opentalking.sse.overflows")
+                .description("event streams ended because the client fell too far behind").register(registry);
         this.statusReadErrors = Counter.builder("opentalking.store.errors").tag("op", "queue_status_read")
                 .description("store failures").register(registry);
     }
@@ -135,23 +140,29 @@ public final class Metrics implements ProbeObserver, QueueListener {
         queueStoreErrors.increment();
     }
 
-    /** Counts requests and their latency by route pattern, method and status. */
-    public Filter httpFilter() {
-        return (chain, req, res) -> {
-            long t0 = System.nanoTime();
-            try {
-                chain.proceed();
-            } finally {
-                // The 404/405 fallback matches every path with an empty pattern; label it, never leave it blank.
-                String route = req.matchingPattern().filter(r -> !r.isBlank()).orElse("unmatched");
-                Timer.builder("opentalking.http.requests").tags(List.of(
-                                io.micrometer.core.instrument.Tag.of("route", route),
-                                io.micrometer.core.instrument.Tag.of("method", req.prologue().method().text()),
-                                io.micrometer.core.instrument.Tag.of("status", Integer.toString(res.status().code()))))
-                        .description("HTTP requests").register(registry)
-                        .record(Duration.ofNanos(System.nanoTime() - t0));
-            }
-        };
+    /** Requests and their latency by route template, method and status: every label from a bounded set. */
+    @Override
+    public void requestServed(String route, String method, int status, long nanos) {
+        Timer.builder("opentalking.http.requests").tags("route", route, "method", method, "status",
+                        Integer.toString(status))
+                .description("HTTP requests").register(registry).record(Duration.ofNanos(nanos));
+    }
+
+    @Override
+    public void streamOverflowed() {
+        streamOverflows.increment();
+    }
+
+    /** What the connection and stream protections hold and refused, read at scrape time. */
+    public void bindProtection(Supplier<ProtectionCounts> counts) {
+        Gauge.builder("opentalking.http.connections.open", counts, c -> c.get().openConnections())
+                .description("open HTTP connections").register(registry);
+        FunctionCounter.builder("opentalking.http.connections.refused", counts, c -> c.get().refusedConnections())
+                .description("connections closed at accept: a cap in all or per client was reached").register(registry);
+        FunctionCounter.builder("opentalking.http.header.timeouts", counts, c -> c.get().headerTimeouts())
+                .description("connections closed: request headers not received in time").register(registry);
+        Gauge.builder("opentalking.sse.streams.open", counts, c -> c.get().openStreams())
+                .description("open event streams").register(registry);
     }
 
     public String scrape() {

@@ -1,12 +1,10 @@
 package io.opentalking.controlplane.ops;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.opentalking.controlplane.availability.ModelAvailability;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
-import io.opentalking.controlplane.http.HttpApi;
+import io.opentalking.controlplane.http.Exchange;
+import io.opentalking.controlplane.http.ModelsJson;
+import io.opentalking.controlplane.http.Router;
 import io.opentalking.controlplane.queue.QueueStatusReader;
 
 import java.io.IOException;
@@ -21,7 +19,7 @@ import java.util.Map;
  * Operator routes: {@code /metrics}, {@code /openapi.json}, the status page {@code /} with its script and style
  * ({@code /status/app.js}, {@code /status/style.css}) and its data {@code /status.json}.
  */
-public final class OpsRoutes implements HttpApi.Extension {
+public final class OpsRoutes implements Router.Routes {
     private final Metrics metrics;
     private final ModelAvailability availability;
     private final QueueStatusReader status;
@@ -43,34 +41,34 @@ public final class OpsRoutes implements HttpApi.Extension {
     }
 
     @Override
-    public void accept(HttpRouting.Builder routing, HttpApi.Registrar reg) {
-        reg.get("/metrics", this::metrics);
-        reg.get("/openapi.json", (req, res) -> bytes(res, openapi, "application/json; charset=utf-8"));
-        reg.get("/", (req, res) -> {
-            // Everything the page loads comes from this server; nothing inline, nothing from the internet.
-            res.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; base-uri 'none'; "
-                    + "form-action 'none'; frame-ancestors 'none'");
-            page(res, page, "text/html; charset=utf-8");
-        });
-        reg.get("/status/app.js", (req, res) -> page(res, script, "text/javascript; charset=utf-8"));
-        reg.get("/status/style.css", (req, res) -> page(res, style, "text/css; charset=utf-8"));
-        reg.get("/status.json", this::statusJson);
+    public void register(Router router) {
+        router.get("/metrics", this::metrics)
+                .get("/openapi.json", ex -> ex.send(200, "application/json; charset=utf-8", openapi))
+                .get("/", ex -> {
+                    // Everything the page loads comes from this server; nothing inline, nothing from the internet.
+                    ex.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                            + "form-action 'none'; frame-ancestors 'none'");
+                    page(ex, page, "text/html; charset=utf-8");
+                })
+                .get("/status/app.js", ex -> page(ex, script, "text/javascript; charset=utf-8"))
+                .get("/status/style.css", ex -> page(ex, style, "text/css; charset=utf-8"))
+                .get("/status.json", this::statusJson);
     }
 
-    private void metrics(ServerRequest req, ServerResponse res) {
+    private void metrics(Exchange ex) {
         if (availability.peek().isEmpty()) {
             // A scrape in the first moments after start-up: wait (bounded) for the first probe round, so the
             // model gauges are there instead of missing and the snapshot age is a number, not NaN.
             availability.current();
         }
-        bytes(res, metrics.scrape().getBytes(StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
+        ex.send(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Everything the status page shows, in one request. */
-    private void statusJson(ServerRequest req, ServerResponse res) {
+    private void statusJson(Exchange ex) {
         ModelsSnapshot snap = availability.current();
         QueueStatusReader.Reading q = status.readStatus();
-        Map<String, Object> body = new LinkedHashMap<>(HttpApi.modelsBody(snap));
+        Map<String, Object> body = new LinkedHashMap<>(ModelsJson.body(snap));
         Map<String, Object> queue = new LinkedHashMap<>();
         queue.put("slot_occupied", q.status().slotOccupied());
         queue.put("queue_size", q.status().queueSize());
@@ -78,19 +76,14 @@ public final class OpsRoutes implements HttpApi.Extension {
         body.put("queue", queue);
         body.put("snapshot_age_ms", Math.max(0, snap.age(clock.instant()).toMillis()));
         body.put("snapshot_taken_at", snap.takenAt().toString());
-        HttpApi.sendJson(res, 200, body);
+        ex.json(200, body);
     }
 
     /** The status page and its assets: small, so always revalidated rather than cached stale after an upgrade. */
-    private static void page(ServerResponse res, byte[] body, String type) {
-        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        res.header("X-Content-Type-Options", "nosniff");
-        bytes(res, body, type);
-    }
-
-    private static void bytes(ServerResponse res, byte[] body, String type) {
-        res.header(HeaderNames.CONTENT_TYPE, type);
-        res.send(body);
+    private static void page(Exchange ex, byte[] body, String type) {
+        ex.header("Cache-Control", "no-cache");
+        ex.header("X-Content-Type-Options", "nosniff");
+        ex.send(200, type, body);
     }
 
     private static byte[] resource(String name) {

@@ -45,15 +45,20 @@ class AccessLogIT {
             s.http().get("/health");
             s.http().get("/sessions/nope?token=secret");
             s.http().method("PUT", "/models");
+            s.http().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.url() + "/sessions"))
+                    .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "http://localhost:5173").header("Access-Control-Request-Method", "POST"));
             // The line is written once the answer has gone out, so it may trail the client by a moment.
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (c.lines.size() < 3 && System.nanoTime() < deadline) {
+            while (c.lines.size() < 4 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertThat(c.lines).hasSize(3);
-            assertThat(c.lines.get(0)).matches("GET /health 200 \\d+ms");
-            assertThat(c.lines.get(1)).matches("GET /sessions/nope 404 \\d+ms").doesNotContain("secret");
-            assertThat(c.lines.get(2)).matches("PUT /models 405 \\d+ms");
+            assertThat(c.lines).hasSize(4);
+            String http11 = "127\\.0\\.0\\.1 \"%s HTTP/1\\.1\" %d \\d+ms";
+            assertThat(c.lines.get(0)).matches(http11.formatted("GET /health", 200));
+            assertThat(c.lines.get(1)).matches(http11.formatted("GET /sessions/nope", 404)).doesNotContain("secret");
+            assertThat(c.lines.get(2)).matches(http11.formatted("PUT /models", 405));
+            assertThat(c.lines.get(3)).matches(http11.formatted("OPTIONS /sessions", 204));
         } finally {
             ACCESS.removeHandler(c);
         }

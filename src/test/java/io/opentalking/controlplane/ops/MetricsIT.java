@@ -120,6 +120,7 @@ class MetricsIT {
 
             assertThat(http.get("/no/such/route").status()).isEqualTo(404);
             assertThat(http.method("PUT", "/models").status()).isEqualTo(405);
+            assertThat(http.method("M00000001X", "/nope").status()).isEqualTo(404);
 
             PromText p = scrape(http);
             assertThat(value(p, "opentalking_queue_grants_total", Map.of())).isEqualTo(1.0);
@@ -144,8 +145,13 @@ class MetricsIT {
                     .isGreaterThanOrEqualTo(2.0);
             assertThat(value(p, HTTP_COUNT, Map.of("route", "unmatched", "method", "GET", "status", "404")))
                     .isEqualTo(1.0);
-            assertThat(value(p, HTTP_COUNT, Map.of("route", "unmatched", "method", "PUT", "status", "405")))
+            // Methods no route takes are one label value, whatever the client sent.
+            assertThat(value(p, HTTP_COUNT, Map.of("route", "unmatched", "method", "other", "status", "405")))
                     .isEqualTo(1.0);
+            assertThat(value(p, HTTP_COUNT, Map.of("route", "unmatched", "method", "other", "status", "404")))
+                    .isEqualTo(1.0);
+            assertThat(p.samples(HTTP_COUNT)).allSatisfy(x -> assertThat(x.labels().get("method"))
+                    .isIn("GET", "POST", "DELETE", "OPTIONS", "HEAD", "other"));
             assertThat(p.samples(HTTP_COUNT)).allSatisfy(x -> assertThat(x.labels().get("route")).isNotBlank()
                     .doesNotContain(bId));
             assertThat(value(p, "opentalking_http_requests_seconds_sum", Map.of("route", "/sessions", "method", "POST",

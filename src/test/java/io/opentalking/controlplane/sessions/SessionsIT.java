@@ -25,6 +25,7 @@ class SessionsIT {
     @TempDir
     static Path tmp;
     static Path avatars;
+    static final long LINGER_SEC = 2;
     static TestServer server;
 
     @BeforeAll
@@ -42,7 +43,8 @@ class SessionsIT {
         Files.createDirectories(outside);
         Files.copy(repoDemo.resolve("manifest.json"), outside.resolve("manifest.json"));
         Files.createSymbolicLink(avatars.resolve("escape"), outside);
-        server = TestServer.start(Map.of("OPENTALKING_AVATARS_DIR", avatars.toString()));
+        server = TestServer.start(Map.of("OPENTALKING_AVATARS_DIR", avatars.toString(),
+                "OPENTALKING_SSE_LINGER_SEC", Long.toString(LINGER_SEC)));
     }
 
     @AfterAll
@@ -173,7 +175,7 @@ class SessionsIT {
     }
 
     @Test
-    void aMockSessionStreamEndsWhenItIsDeleted() {
+    void aMockSessionStreamLingersAfterItIsDeletedThenEnds() {
         String id = create("{\"avatar_id\":\"demo-avatar\",\"model\":\"mock\"}").json().get("session_id").asText();
         try (SseClient sse = new SseClient(server.url() + "/sessions/" + id + "/events", null)) {
             assertThat(sse.status()).isEqualTo(200);
@@ -181,7 +183,16 @@ class SessionsIT {
             server.http().delete("/sessions/" + id);
             SseClient.Event closed = sse.until("session.closed", null, Duration.ofSeconds(5));
             assertThat(closed.data().get("state").asText()).isEqualTo("closed");
-            assertThat(sse.next(Duration.ofSeconds(5)).isEnd()).isTrue();
+            // A browser's EventSource takes the end of a stream for an error: the stream stays open a while.
+            long t0 = System.nanoTime();
+            assertThat(sse.next(Duration.ofSeconds(LINGER_SEC + 5)).isEnd()).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThan(Duration.ofMillis(LINGER_SEC * 1000 - 300));
         }
+        // Once ended, a reconnect is told to stop (204), and one with Last-Event-ID gets what it missed.
+        assertThat(server.http().get("/sessions/" + id + "/events").status()).isEqualTo(204);
+        TestHttp.Reply missed = server.http().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(server.url() + "/sessions/" + id + "/events")).header("Last-Event-ID", "0").GET());
+        assertThat(missed.status()).isEqualTo(200);
+        assertThat(missed.body()).contains("event: session.closed");
     }
 }

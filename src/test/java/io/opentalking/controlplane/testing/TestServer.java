@@ -26,7 +26,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Map<String, String> env) {
-        return start(env, REPO, io.opentalking.controlplane.http.HttpApi.DEFAULT_KEEP_ALIVE);
+        return start(env, REPO, io.opentalking.controlplane.http.ApiServices.DEFAULT_KEEP_ALIVE);
     }
 
     public static TestServer start(Map<String, String> env, Path workDir, Duration sseKeepAlive) {
