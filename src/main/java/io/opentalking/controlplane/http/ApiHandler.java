@@ -14,12 +14,14 @@ import java.util.TreeSet;
  */
 final class ApiHandler extends Handler.Abstract {
     private final Router router;
+    private final RequestBodies bodies;
     private final CorsPolicy cors;
     private final RequestObserver observer;
     private final Set<String> knownMethods;
 
-    ApiHandler(Router router, CorsPolicy cors, RequestObserver observer) {
+    ApiHandler(Router router, CorsPolicy cors, RequestObserver observer, RequestBodies bodies) {
         this.router = router;
+        this.bodies = bodies;
         this.cors = cors;
         this.observer = observer;
         Set<String> m = new TreeSet<>(router.methods());
@@ -47,6 +49,9 @@ final class ApiHandler extends Handler.Abstract {
         }
         if (!ex.answered()) {
             ex.empty(204);
+        }
+        if (!ex.streamed()) {
+            bodies.drain(ex);
         }
         ex.complete(callback);
         observer.requestServed(ex.route(), knownMethods.contains(ex.method()) ? ex.method() : "other", ex.status(),

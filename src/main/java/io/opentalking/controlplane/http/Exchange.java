@@ -26,6 +26,7 @@ public final class Exchange {
     private String route = Router.UNMATCHED;
     private byte[] pending;
     private OutputStream stream;
+    private boolean drained;
 
     Exchange(Request request, Response response) {
         this.request = request;
@@ -134,6 +135,13 @@ public final class Exchange {
     void matched(String template, Map<String, String> pathParams) {
         this.route = template;
         this.params = pathParams;
+    }
+
+    /** True the first time: an unread body is drained once at most. */
+    boolean markDrained() {
+        boolean first = !drained;
+        drained = true;
+        return first;
     }
 
     Request request() {

@@ -79,7 +79,7 @@ public final class HttpServer implements AutoCloseable {
                 .add(new SessionEventStream(s.sessions(), s.events(), keepAlive, limits.streamLinger(), openStreams,
                         streams, s.observer()::streamOverflowed, System::nanoTime));
         s.extraRoutes().forEach(router::add);
-        server.setHandler(new GracefulHandler(new ApiHandler(router, new CorsPolicy(cfg.corsOrigins()), s.observer())));
+        server.setHandler(new GracefulHandler(new ApiHandler(router, new CorsPolicy(cfg.corsOrigins()), s.observer(), bodies)));
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(cfg.shutdownGrace().toMillis());
         server.setStopAtShutdown(false);

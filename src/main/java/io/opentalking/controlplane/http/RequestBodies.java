@@ -28,6 +28,9 @@ final class RequestBodies implements AutoCloseable {
     static final List<String> OPTIONAL_FIELDS = List.of("tts_provider", "tts_voice", "llm_system_prompt",
             "wav2lip_postprocess_mode", "stt_provider", "tts_model", "user_id");
 
+    /** The most a handler's unread body is read (and discarded) for, before the connection is closed instead. */
+    static final long DRAIN_MAX = 1024 * 1024 + 64 * 1024;
+
     private final int limit;
     private final Duration deadline;
     private final Set<Request> reading = ConcurrentHashMap.newKeySet();
@@ -63,7 +66,10 @@ final class RequestBodies implements AutoCloseable {
         Request req = ex.request();
         long declared = req.getLength();
         if (declared > limit) {
-            throw new ApiError(413, "request body larger than " + limit + " bytes");
+            // Read what is coming (up to a bound) before answering, so the client is not reset mid-send and
+            // loses the answer; past the bound the connection is closed after the 413.
+            drain(ex);
+            throw new ApiError(413, "request body larger than " + limit + " bytes", Map.of("Connection", "close"));
         }
         if (closing) {
             throw new ApiError(503, "server is shutting down", Map.of("Retry-After", "1"));
@@ -76,7 +82,8 @@ final class RequestBodies implements AutoCloseable {
         try (InputStream in = Content.Source.asInputStream(req)) {
             byte[] body = in.readNBytes(limit + 1);
             if (body.length > limit) {
-                throw new ApiError(413, "request body larger than " + limit + " bytes");
+                drainOpen(in);
+                throw new ApiError(413, "request body larger than " + limit + " bytes", Map.of("Connection", "close"));
             }
             return body;
         } catch (IOException | RuntimeException e) {
@@ -95,6 +102,43 @@ final class RequestBodies implements AutoCloseable {
         } finally {
             alarm.cancel(false);
             reading.remove(req);
+        }
+    }
+
+    /**
+     * Reads and discards what a handler left unread (at most {@link #DRAIN_MAX} bytes, within the request
+     * deadline), so that the answer reaches a client that is still sending; past that Jetty closes the
+     * connection after the answer. Exactly one answer goes out either way.
+     */
+    void drain(Exchange ex) {
+        Request req = ex.request();
+        if (!ex.markDrained() || req.getLength() > DRAIN_MAX
+                || (ex.header("Transfer-Encoding").isEmpty() && req.getLength() <= Request.getContentBytesRead(req))) {
+            return;
+        }
+        long leftNanos = deadline.toNanos() - (System.nanoTime() - req.getHeadersNanoTime());
+        if (leftNanos <= 0 || closing) {
+            return;
+        }
+        ScheduledFuture<?> alarm = timer.schedule(() -> req.fail(new TimeoutException("drain deadline")),
+                leftNanos, TimeUnit.NANOSECONDS);
+        reading.add(req);
+        try (InputStream in = Content.Source.asInputStream(req)) {
+            drainOpen(in);
+        } catch (IOException | RuntimeException e) {
+            // Whatever stopped the drain, the connection is closed after the answer.
+        } finally {
+            alarm.cancel(false);
+            reading.remove(req);
+        }
+    }
+
+    private static void drainOpen(InputStream in) throws IOException {
+        byte[] sink = new byte[8192];
+        long total = 0;
+        int n;
+        while (total < DRAIN_MAX && (n = in.read(sink)) >= 0) {
+            total += n;
         }
     }
 

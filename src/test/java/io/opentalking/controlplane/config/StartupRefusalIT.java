@@ -87,4 +87,57 @@ class StartupRefusalIT {
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("exits on SIGTERM").isTrue();
         }
     }
+
+    @Test
+    void aPortInUseOrAnUnbindableAddressExitsWith3InOneLine() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Exit inUse = run(Map.of("OPENTALKING_API_PORT", Integer.toString(taken.getLocalPort())));
+            assertThat(inUse.code()).as(inUse.output()).isEqualTo(3);
+            assertThat(inUse.output()).contains("start-up failed: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .containsIgnoringCase("address already in use")
+                    .doesNotContain("listening on").doesNotContain("\tat ");
+        }
+        // 192.0.2.1 (TEST-NET-1) is never an address of this machine, so it cannot be bound.
+        Exit foreign = run(Map.of("OPENTALKING_API_HOST", "192.0.2.1", "OPENTALKING_API_PORT", "0"));
+        assertThat(foreign.code()).as(foreign.output()).isEqualTo(3);
+        assertThat(foreign.output()).contains("cannot listen on 192.0.2.1:0").doesNotContain("\tat ");
+    }
+
+    @Test
+    void sigtermCutsAHalfSentRequestAtOnce() throws Exception {
+        int port = FreePorts.free();
+        Process p = server(Map.of("OPENTALKING_API_PORT", Integer.toString(port),
+                "OPENTALKING_SHUTDOWN_GRACE_MS", "10000")).start();
+        try {
+            HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
+            io.opentalking.controlplane.testing.Await.untilTrue(Duration.ofSeconds(15), "server up", () -> {
+                try {
+                    return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+                            .timeout(Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString())
+                            .statusCode() == 200;
+                } catch (IOException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            });
+            try (io.opentalking.controlplane.testing.RawHttp headers = io.opentalking.controlplane.testing.RawHttp.connect(port);
+                 io.opentalking.controlplane.testing.RawHttp body = io.opentalking.controlplane.testing.RawHttp.connect(port)) {
+                headers.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Half: ");
+                body.send("POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 100\r\n\r\n{\"avatar_id\"");
+                Thread.sleep(300); // both requests are being read when the signal comes
+                long t0 = System.nanoTime();
+                p.destroy();
+                assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertThat(ms).as("exit after SIGTERM with two half-sent requests (grace 10 s)").isLessThan(3000);
+                assertThat(headers.read(Duration.ofSeconds(1)).closedByServer()).isTrue();
+                assertThat(body.read(Duration.ofSeconds(1)).closedByServer()).isTrue();
+            }
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }

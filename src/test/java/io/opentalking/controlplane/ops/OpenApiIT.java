@@ -10,6 +10,8 @@ import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.opentalking.controlplane.testing.FreePorts;
+import io.opentalking.controlplane.testing.RawHttp;
+import io.opentalking.controlplane.testing.SseClient;
 import io.opentalking.controlplane.testing.TestHttp;
 import io.opentalking.controlplane.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -220,6 +223,26 @@ class OpenApiIT {
         check("DELETE", "/sessions/{id}", http.delete("/sessions/" + id), 200);
         check("GET", "/sessions/{id}", http.get("/sessions/" + id), 200);
         checkEvents(id, 1);
+        check("GET", "/sessions/{id}/events", http.get("/sessions/" + id + "/events"), 204);
+
+        // What the protections refuse, on a server with small limits.
+        try (TestServer limited = TestServer.start(Map.of("OPENTALKING_SESSION_BURST", "2",
+                "OPENTALKING_SESSION_RATE", "0.01", "OPENTALKING_MAX_EVENT_STREAMS", "1",
+                "OPENTALKING_HEADER_TIMEOUT_MS", "500"))) {
+            check("POST", "/sessions", limited.http().send(HttpRequest.newBuilder(URI.create(limited.url() + "/sessions"))
+                    .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(MOCK))), 415);
+            check("POST", "/sessions", slowBody(limited.port()), 408);
+            String live = check("POST", "/sessions", limited.http().post("/sessions", MOCK), 200).json()
+                    .get("session_id").asText();
+            check("POST", "/sessions", limited.http().post("/sessions", MOCK), 429);
+            check("POST", "/sessions/{id}/start", limited.http().send(HttpRequest.newBuilder(
+                    URI.create(limited.url() + "/sessions/" + live + "/start")).header("Content-Type", "text/plain")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))), 415);
+            try (SseClient open = new SseClient(limited.url() + "/sessions/" + live + "/events", null)) {
+                assertThat(open.status()).isEqualTo(200);
+                check("GET", "/sessions/{id}/events", limited.http().get("/sessions/" + live + "/events"), 503);
+            }
+        }
 
         // Slot sessions: one holds the slot, one waits (with its position), the next is refused (503).
         TestHttp.Reply holder = check("POST", "/sessions", http.post("/sessions", FLASHTALK), 200);
@@ -249,6 +272,24 @@ class OpenApiIT {
         check("POST", "/sessions/{id}/start", storeDown.http().post("/sessions/" + nope + "/start", ""), 503);
         check("DELETE", "/sessions/{id}", storeDown.http().delete("/sessions/" + nope), 503);
         check("POST", "/sessions", storeDown.http().post("/sessions", MOCK), 503);
+    }
+
+    /** A body that stops arriving after its first byte; the server's deadline answers it. */
+    private static TestHttp.Reply slowBody(int port) {
+        try (RawHttp c = RawHttp.connect(port)) {
+            RawHttp.Seen seen = c.send("POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 50\r\n\r\n{").read(Duration.ofSeconds(5));
+            String text = seen.text();
+            int split = text.indexOf("\r\n\r\n");
+            Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
+            for (String line : text.substring(0, split).split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    headers.put(line.substring(0, colon).trim(), List.of(line.substring(colon + 1).trim()));
+                }
+            }
+            return new TestHttp.Reply(seen.firstStatus(), headers, text.substring(split + 4));
+        }
     }
 
     /** Reads a finished session's whole stream and checks each event's data against its documented schema. */
