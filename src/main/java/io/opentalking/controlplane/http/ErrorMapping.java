@@ -3,6 +3,7 @@ package io.opentalking.controlplane.http;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
 import io.opentalking.controlplane.avatars.AvatarException;
+import io.opentalking.controlplane.faults.StoreException;
 import io.opentalking.controlplane.sessions.SessionRejected;
 
 import java.util.Map;
@@ -25,12 +26,15 @@ final class ErrorMapping {
             switch (e) {
                 case SessionRejected.ModelNotAvailable m -> send(res, 400, m.getMessage(), Map.of());
                 case SessionRejected.QueueFull q -> send(res, 503, q.getMessage(), Map.of("Retry-After", RETRY_AFTER_SECONDS));
-                case SessionRejected.StoreUnavailable s ->
-                        send(res, 503, s.getMessage(), Map.of("Retry-After", RETRY_AFTER_SECONDS));
                 case SessionRejected.NotFound n -> send(res, 404, n.getMessage(), Map.of());
                 case SessionRejected.Conflict c -> send(res, 409, c.getMessage(), Map.of());
                 default -> send(res, 400, e.getMessage(), Map.of());
             }
+        });
+        routing.error(StoreException.class, (req, res, e) -> {
+            LOG.log(System.Logger.Level.WARNING, "{0} {1}: {2}", req.prologue().method().text(), req.path().path(),
+                    e.getMessage());
+            send(res, 503, e.clientDetail(), Map.of("Retry-After", RETRY_AFTER_SECONDS));
         });
         routing.error(Throwable.class, (req, res, e) -> {
             LOG.log(System.Logger.Level.ERROR, "unhandled error on " + req.prologue().method().text() + " "

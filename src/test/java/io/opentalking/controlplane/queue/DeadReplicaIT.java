@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.store.redis.RedisKeys;
 import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.SessionEvent;
@@ -83,7 +84,7 @@ class DeadReplicaIT {
         long t = System.nanoTime();
         Await.untilTrue(Duration.ofSeconds(5), "a lease and a half", () -> System.nanoTime() - t > 3 * leaseMs * 500_000);
         assertThat(seen).as("no change while every replica renews").isEmpty();
-        assertThat(redis.cli("ZRANGE", QueueKeys.HOLDERS, "0", "-1")).isEqualTo("x");
+        assertThat(redis.cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1")).isEqualTo("x");
 
         long death = System.nanoTime();
         a.cutOffFromRedis();
@@ -93,9 +94,9 @@ class DeadReplicaIT {
                 .isGreaterThanOrEqualTo(leaseMs / 3);
         assertThat(seen).containsKey("b:" + new QueueChange.LeaseLost("x"));
 
-        assertThat(redis.cli("ZRANGE", QueueKeys.HOLDERS, "0", "-1")).isEqualTo("y");
-        assertThat(redis.cli("ZCARD", QueueKeys.WAITING)).isEqualTo("0");
-        Map<String, String> h = RedisFixtures.hgetall(redis, QueueKeys.STATUS_HASH);
+        assertThat(redis.cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1")).isEqualTo("y");
+        assertThat(redis.cli("ZCARD", RedisKeys.WAITING)).isEqualTo("0");
+        Map<String, String> h = RedisFixtures.hgetall(redis, RedisKeys.STATUS_HASH);
         assertThat(h).containsEntry("slot_occupied", "1").containsEntry("queue_size", "0")
                 .containsEntry("slots_in_use", "1");
         assertThat(b.stores.status().readStatus().status()).isEqualTo(new QueueStatus(true, 0));
@@ -123,7 +124,7 @@ class DeadReplicaIT {
                         && seen.containsKey("b:" + new QueueChange.LeaseLost("w3")));
         assertThat(b.queue.membership("w2")).isEqualTo(new Membership.Waiting(1));
         assertThat(b.queue.membership("w4")).isEqualTo(new Membership.Waiting(2));
-        assertThat(redis.cli("HGET", QueueKeys.STATUS_HASH, "queue_size")).isEqualTo("2");
+        assertThat(redis.cli("HGET", RedisKeys.STATUS_HASH, "queue_size")).isEqualTo("2");
         assertThat(lastPosition(bus, "w2")).isEqualTo(1);
         assertThat(lastPosition(bus, "w4")).isEqualTo(2);
         assertThat(b.queue.membership("h")).isEqualTo(new Membership.Holding());

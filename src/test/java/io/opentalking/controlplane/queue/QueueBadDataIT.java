@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.store.redis.RedisKeys;
 import io.opentalking.controlplane.testing.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opentalking.controlplane.testing.RedisServerProcess;
@@ -24,9 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class QueueBadDataIT {
     private static final String CREATE = "{\"avatar_id\":\"demo-avatar\",\"model\":\"mock\"}";
-    private static final List<String> QUEUE_KEYS = List.of(QueueKeys.HOLDERS, QueueKeys.WAITING,
-            QueueKeys.WAIT_LEASES, QueueKeys.WAIT_DEADLINES, QueueKeys.HOLD_DEADLINES, QueueKeys.EXPIRING_AT,
-            QueueKeys.SEQUENCE, QueueKeys.STATUS_HASH);
+    private static final List<String> QUEUE_KEYS = List.of(RedisKeys.HOLDERS, RedisKeys.WAITING,
+            RedisKeys.WAIT_LEASES, RedisKeys.WAIT_DEADLINES, RedisKeys.HOLD_DEADLINES, RedisKeys.EXPIRING_AT,
+            RedisKeys.SEQUENCE, RedisKeys.STATUS_HASH);
     private static RedisServerProcess redis;
     private static TestServer server;
     private static TestHttp http;
@@ -99,12 +100,12 @@ class QueueBadDataIT {
 
     @Test
     void statusHashStoredAsAString() {
-        assertThat(redis.cli("SET", QueueKeys.STATUS_HASH, "garbage")).isEqualTo("OK");
+        assertThat(redis.cli("SET", RedisKeys.STATUS_HASH, "garbage")).isEqualTo("OK");
         assertStatus(status(null), false, 0);
         assertStatus(status(null), false, 0);
 
         create("created");
-        assertThat(redis.cli("TYPE", QueueKeys.STATUS_HASH)).isEqualTo("hash");
+        assertThat(redis.cli("TYPE", RedisKeys.STATUS_HASH)).isEqualTo("hash");
         assertStatus(status("redis"), true, 0);
         create("queued");
         assertStatus(status("redis"), true, 1);
@@ -122,30 +123,30 @@ class QueueBadDataIT {
                 {"", "", "false", "0"},
         };
         for (String[] row : table) {
-            redis.cli("DEL", QueueKeys.STATUS_HASH);
-            redis.cli("HSET", QueueKeys.STATUS_HASH, "slot_occupied", row[0], "queue_size", row[1], "junk", "x");
+            redis.cli("DEL", RedisKeys.STATUS_HASH);
+            redis.cli("HSET", RedisKeys.STATUS_HASH, "slot_occupied", row[0], "queue_size", row[1], "junk", "x");
             JsonNode s = status("redis");
             assertStatus(s, Boolean.parseBoolean(row[2]), Integer.parseInt(row[3]));
         }
-        redis.cli("DEL", QueueKeys.STATUS_HASH);
-        redis.cli("HSET", QueueKeys.STATUS_HASH, "queue_size", "4");
+        redis.cli("DEL", RedisKeys.STATUS_HASH);
+        redis.cli("HSET", RedisKeys.STATUS_HASH, "queue_size", "4");
         assertStatus(status("redis"), false, 4);
 
         // The next step of the queue writes the truth over the garbage.
-        redis.cli("HSET", QueueKeys.STATUS_HASH, "slot_occupied", "banana", "queue_size", "-3");
+        redis.cli("HSET", RedisKeys.STATUS_HASH, "slot_occupied", "banana", "queue_size", "-3");
         create("created");
         assertStatus(status("redis"), true, 0);
-        assertThat(redis.cli("HGET", QueueKeys.STATUS_HASH, "queue_size")).isEqualTo("0");
+        assertThat(redis.cli("HGET", RedisKeys.STATUS_HASH, "queue_size")).isEqualTo("0");
     }
 
     @Test
     void holdersKeyTurnedIntoAList() {
-        redis.cli("DEL", QueueKeys.HOLDERS);
-        assertThat(redis.cli("LPUSH", QueueKeys.HOLDERS, "junk", "more-junk")).isEqualTo("2");
+        redis.cli("DEL", RedisKeys.HOLDERS);
+        assertThat(redis.cli("LPUSH", RedisKeys.HOLDERS, "junk", "more-junk")).isEqualTo("2");
         assertThat(status(null).get("queue_size").asInt()).isZero();
 
         String first = create("created");
-        assertThat(redis.cli("TYPE", QueueKeys.HOLDERS)).isEqualTo("zset");
+        assertThat(redis.cli("TYPE", RedisKeys.HOLDERS)).isEqualTo("zset");
         String second = create("queued");
         assertThat(session(second).get("queue_position").asInt()).isEqualTo(1);
         assertStatus(status("redis"), true, 1);
@@ -158,14 +159,14 @@ class QueueBadDataIT {
 
     @Test
     void everyQueueKeyOfTheWrongType() {
-        redis.cli("SET", QueueKeys.WAITING, "x");
-        redis.cli("LPUSH", QueueKeys.WAIT_LEASES, "a");
-        redis.cli("SADD", QueueKeys.WAIT_DEADLINES, "a");
-        redis.cli("HSET", QueueKeys.HOLD_DEADLINES, "a", "b");
-        redis.cli("SET", QueueKeys.EXPIRING_AT, "z");
-        redis.cli("LPUSH", QueueKeys.SEQUENCE, "1");
-        redis.cli("SET", QueueKeys.STATUS_HASH, "3");
-        redis.cli("SET", QueueKeys.HOLDERS, "1");
+        redis.cli("SET", RedisKeys.WAITING, "x");
+        redis.cli("LPUSH", RedisKeys.WAIT_LEASES, "a");
+        redis.cli("SADD", RedisKeys.WAIT_DEADLINES, "a");
+        redis.cli("HSET", RedisKeys.HOLD_DEADLINES, "a", "b");
+        redis.cli("SET", RedisKeys.EXPIRING_AT, "z");
+        redis.cli("LPUSH", RedisKeys.SEQUENCE, "1");
+        redis.cli("SET", RedisKeys.STATUS_HASH, "3");
+        redis.cli("SET", RedisKeys.HOLDERS, "1");
         assertStatus(status(null), false, 0);
 
         String first = create("created");
@@ -186,11 +187,11 @@ class QueueBadDataIT {
         String a = create("created");
         String b = create("queued");
         String c = create("queued");
-        assertThat(redis.cli("SET", QueueKeys.SEQUENCE, "abc")).isEqualTo("OK");
+        assertThat(redis.cli("SET", RedisKeys.SEQUENCE, "abc")).isEqualTo("OK");
         String d = create("queued");
-        assertThat(redis.cli("SET", QueueKeys.SEQUENCE, "0")).isEqualTo("OK");
+        assertThat(redis.cli("SET", RedisKeys.SEQUENCE, "0")).isEqualTo("OK");
         String e = create("queued");
-        assertThat(redis.cli("SET", QueueKeys.SEQUENCE, "9223372036854775807")).isEqualTo("OK");
+        assertThat(redis.cli("SET", RedisKeys.SEQUENCE, "9223372036854775807")).isEqualTo("OK");
         String f = create("queued");
         List<String> order = List.of(b, c, d, e, f);
         for (int i = 0; i < order.size(); i++) {
@@ -211,11 +212,11 @@ class QueueBadDataIT {
     @Test
     void aGhostHolderWithoutLeaseScoreIsReclaimed() {
         // A member someone wrote by hand, with a lease that ended long ago.
-        redis.cli("ZADD", QueueKeys.HOLDERS, "0", "ghost");
-        redis.cli("HSET", QueueKeys.STATUS_HASH, "slot_occupied", "1", "queue_size", "0");
+        redis.cli("ZADD", RedisKeys.HOLDERS, "0", "ghost");
+        redis.cli("HSET", RedisKeys.STATUS_HASH, "slot_occupied", "1", "queue_size", "0");
         assertStatus(status("redis"), true, 0);
         create("created");
-        assertThat(redis.cli("ZRANGE", QueueKeys.HOLDERS, "0", "-1")).doesNotContain("ghost");
+        assertThat(redis.cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1")).doesNotContain("ghost");
         assertStatus(status("redis"), true, 0);
     }
 }

@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.store.redis.RedisKeys;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -169,17 +170,17 @@ class ReplicasShareOneRedisIT {
     private void checkEverything(String where, Set<String> holders, List<String> waiting, Beliefs beliefs,
                                  RecordingEventBus bus) {
         RedisCommands<String, String> r = redisSync();
-        assertThat(r.zcard(QueueKeys.HOLDERS)).as(where + ": ZCARD holders").isLessThanOrEqualTo(SLOTS)
+        assertThat(r.zcard(RedisKeys.HOLDERS)).as(where + ": ZCARD holders").isLessThanOrEqualTo(SLOTS)
                 .isEqualTo(holders.size());
-        assertThat(new TreeSet<>(r.zrange(QueueKeys.HOLDERS, 0, -1))).as(where + ": holders")
+        assertThat(new TreeSet<>(r.zrange(RedisKeys.HOLDERS, 0, -1))).as(where + ": holders")
                 .isEqualTo(new TreeSet<>(holders));
-        assertThat(r.zrange(QueueKeys.WAITING, 0, -1)).as(where + ": waiting list (FIFO)").isEqualTo(waiting);
+        assertThat(r.zrange(RedisKeys.WAITING, 0, -1)).as(where + ": waiting list (FIFO)").isEqualTo(waiting);
         assertThat(beliefs.held()).as(where + ": what the replicas believe is held").isEqualTo(new TreeSet<>(holders));
-        Map<String, String> h = r.hgetall(QueueKeys.STATUS_HASH);
+        Map<String, String> h = r.hgetall(RedisKeys.STATUS_HASH);
         assertThat(h).as(where + ": status hash")
-                .containsEntry(QueueKeys.FIELD_SLOT_OCCUPIED, holders.isEmpty() ? "0" : "1")
-                .containsEntry(QueueKeys.FIELD_QUEUE_SIZE, Integer.toString(waiting.size()))
-                .containsEntry(QueueKeys.FIELD_SLOTS_IN_USE, Integer.toString(holders.size()));
+                .containsEntry(RedisKeys.FIELD_SLOT_OCCUPIED, holders.isEmpty() ? "0" : "1")
+                .containsEntry(RedisKeys.FIELD_QUEUE_SIZE, Integer.toString(waiting.size()))
+                .containsEntry(RedisKeys.FIELD_SLOTS_IN_USE, Integer.toString(holders.size()));
         for (int i = 0; i < waiting.size(); i++) {
             String sid = waiting.get(i);
             SessionEvent last = lastQueued(bus, sid);
@@ -214,7 +215,7 @@ class ReplicasShareOneRedisIT {
         AtomicInteger samples = new AtomicInteger();
         Thread checker = Thread.ofPlatform().start(() -> {
             while (!stop.get()) {
-                maxHolders.accumulateAndGet(redisSync().zcard(QueueKeys.HOLDERS), Math::max);
+                maxHolders.accumulateAndGet(redisSync().zcard(RedisKeys.HOLDERS), Math::max);
                 samples.incrementAndGet();
             }
         });
@@ -256,7 +257,7 @@ class ReplicasShareOneRedisIT {
         assertThat(samples.get()).as("holder counts sampled").isGreaterThan(100);
         assertThat(maxHolders.get()).as("most holders ever seen in Redis").isEqualTo(SLOTS);
         assertThat(beliefs.violations()).as("grants beyond the slots").isEmpty();
-        assertThat(redisSync().zcard(QueueKeys.HOLDERS)).isEqualTo(SLOTS);
+        assertThat(redisSync().zcard(RedisKeys.HOLDERS)).isEqualTo(SLOTS);
         assertThat(beliefs.held()).hasSize(SLOTS);
     }
 }

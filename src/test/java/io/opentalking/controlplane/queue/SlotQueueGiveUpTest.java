@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.faults.StoreUnavailableException;
 import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.SessionEvent;
@@ -35,7 +36,7 @@ class SlotQueueGiveUpTest {
 
         private void check() {
             if (cut.get()) {
-                throw new QueueStoreException("cut off", null);
+                throw StoreUnavailableException.notConnected("cut-off test store", "queue step");
             }
         }
 

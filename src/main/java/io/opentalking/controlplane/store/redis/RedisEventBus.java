@@ -12,7 +12,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.opentalking.controlplane.events.EventBus;
 import io.opentalking.controlplane.events.SessionEvent;
 import io.opentalking.controlplane.events.StoredEvent;
-import io.opentalking.controlplane.queue.QueueKeys;
+import io.opentalking.controlplane.faults.StoreException;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -53,12 +53,12 @@ final class RedisEventBus implements EventBus {
     public boolean publish(String sessionId, SessionEvent event) {
         try {
             String data = JSON.writeValueAsString(event.data());
-            calls.script(PUBLISH, ScriptOutputType.VALUE, new String[]{QueueKeys.eventLog(sessionId)},
-                    new String[]{QueueKeys.eventsChannel(sessionId), event.name(), data,
+            calls.script("event publish", PUBLISH, ScriptOutputType.VALUE, new String[]{RedisKeys.eventLog(sessionId)},
+                    new String[]{RedisKeys.eventsChannel(sessionId), event.name(), data,
                             Long.toString((event.isFinal() ? FINAL_LOG_TTL : ttl).toSeconds()),
                             Integer.toString(LOG_LENGTH)}, timeout);
             return true;
-        } catch (RedisCalls.Failure | IOException e) {
+        } catch (StoreException | IOException e) {
             LOG.log(System.Logger.Level.WARNING, "could not publish {0} for session {1}: {2}", event.name(),
                     sessionId, e.getMessage());
             return false;
@@ -67,18 +67,18 @@ final class RedisEventBus implements EventBus {
 
     @Override
     public List<StoredEvent> since(String sessionId, String afterId) {
-        String key = QueueKeys.eventLog(sessionId);
+        String key = RedisKeys.eventLog(sessionId);
         try {
             List<StreamMessage<String, String>> msgs;
             if (afterId == null || !STREAM_ID.matcher(afterId).matches()) {
-                msgs = calls.call(c -> c.xrevrange(key, Range.unbounded(), Limit.create(0, 1)), timeout);
+                msgs = calls.call("event replay", c -> c.xrevrange(key, Range.unbounded(), Limit.create(0, 1)), timeout);
             } else {
-                msgs = calls.call(c -> c.xrange(key, Range.from(Range.Boundary.excluding(afterId),
+                msgs = calls.call("event replay", c -> c.xrange(key, Range.from(Range.Boundary.excluding(afterId),
                         Range.Boundary.unbounded())), timeout);
             }
             return msgs.stream().map(m -> stored(m.getId(), m.getBody().get("event"), m.getBody().get("data")))
                     .filter(java.util.Objects::nonNull).toList();
-        } catch (RedisCalls.Failure e) {
+        } catch (StoreException e) {
             LOG.log(System.Logger.Level.DEBUG, "event replay failed for {0}: {1}", sessionId, e.getMessage());
             return List.of();
         }
@@ -86,7 +86,7 @@ final class RedisEventBus implements EventBus {
 
     @Override
     public Subscription subscribe(String sessionId, Consumer<StoredEvent> listener) {
-        String channel = QueueKeys.eventsChannel(sessionId);
+        String channel = RedisKeys.eventsChannel(sessionId);
         boolean first = listeners.computeIfAbsent(channel, k -> new CopyOnWriteArraySet<>()).add(listener)
                 && listeners.get(channel).size() == 1;
         StatefulRedisPubSubConnection<String, String> ps = attach();
