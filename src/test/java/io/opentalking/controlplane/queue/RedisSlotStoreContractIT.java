@@ -2,12 +2,11 @@ package io.opentalking.controlplane.queue;
 
 import io.opentalking.controlplane.store.redis.RedisStores;
 import io.opentalking.controlplane.store.redis.RedisKeys;
-import io.opentalking.controlplane.testing.RedisServerProcess;
-import org.junit.jupiter.api.AfterAll;
+import io.opentalking.controlplane.testing.PrivateRedis;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -18,23 +17,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The slot store contract against Redis (the Lua script), on a redis-server of the test's own. */
 class RedisSlotStoreContractIT extends SlotStoreContract {
-    private static RedisServerProcess redis;
+    @RegisterExtension
+    static final PrivateRedis REDIS = PrivateRedis.flushedBeforeEachTest();
     private RedisStores stores;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = new RedisServerProcess();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
 
     @BeforeEach
     void fresh() {
-        assertThat(redis.cli("FLUSHALL")).isEqualTo("OK");
-        stores = RedisFixtures.open(redis);
+        stores = RedisFixtures.open(REDIS.server());
     }
 
     @AfterEach
@@ -54,7 +43,7 @@ class RedisSlotStoreContractIT extends SlotStoreContract {
 
     @Override
     protected Optional<StoredStatus> storedStatus() {
-        Map<String, String> h = RedisFixtures.hgetall(redis, RedisKeys.STATUS_HASH);
+        Map<String, String> h = RedisFixtures.hgetall(REDIS.server(), RedisKeys.STATUS_HASH);
         if (h.isEmpty()) {
             return Optional.empty();
         }
@@ -94,10 +83,10 @@ class RedisSlotStoreContractIT extends SlotStoreContract {
         s.enqueue("a", l);
         s.enqueue("b", l);
         s.enqueue("c", l);
-        assertThat(redis.cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1")).isEqualTo("a");
-        assertThat(redis.cli("ZRANGE", RedisKeys.WAITING, "0", "-1").lines().toList()).isEqualTo(List.of("b", "c"));
-        assertThat(redis.cli("TYPE", RedisKeys.STATUS_HASH)).isEqualTo("hash");
-        assertThat(redis.cli("HGET", RedisKeys.STATUS_HASH, "slot_occupied")).isEqualTo("1");
-        assertThat(redis.cli("HGET", RedisKeys.STATUS_HASH, "queue_size")).isEqualTo("2");
+        assertThat(REDIS.server().cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1")).isEqualTo("a");
+        assertThat(REDIS.server().cli("ZRANGE", RedisKeys.WAITING, "0", "-1").lines().toList()).isEqualTo(List.of("b", "c"));
+        assertThat(REDIS.server().cli("TYPE", RedisKeys.STATUS_HASH)).isEqualTo("hash");
+        assertThat(REDIS.server().cli("HGET", RedisKeys.STATUS_HASH, "slot_occupied")).isEqualTo("1");
+        assertThat(REDIS.server().cli("HGET", RedisKeys.STATUS_HASH, "queue_size")).isEqualTo("2");
     }
 }

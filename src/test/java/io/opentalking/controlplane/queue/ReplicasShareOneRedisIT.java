@@ -6,12 +6,12 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.SessionEvent;
-import io.opentalking.controlplane.testing.RedisServerProcess;
+import io.opentalking.controlplane.testing.PrivateRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,15 +37,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReplicasShareOneRedisIT {
     private static final int SLOTS = 2;
     private static final int MAX_QUEUE = 4;
-    private static RedisServerProcess redis;
+    @RegisterExtension
+    static final PrivateRedis REDIS = PrivateRedis.flushedBeforeEachTest();
     private static RedisClient raw;
     private static StatefulRedisConnection<String, String> rawConn;
     private final List<Replica> replicas = new ArrayList<>();
 
     @BeforeAll
-    static void startRedis() {
-        redis = new RedisServerProcess();
-        raw = RedisClient.create(redis.url());
+    static void connectRaw() {
+        raw = RedisClient.create(REDIS.server().url());
         rawConn = raw.connect();
     }
 
@@ -53,12 +53,6 @@ class ReplicasShareOneRedisIT {
     static void stopRedis() {
         rawConn.close();
         raw.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        redis.close();
-    }
-
-    @BeforeEach
-    void flush() {
-        assertThat(redis.cli("FLUSHALL")).isEqualTo("OK");
     }
 
     @AfterEach
@@ -73,7 +67,7 @@ class ReplicasShareOneRedisIT {
 
     private List<Replica> replicas(int n, QueueConfig cfg, RecordingEventBus bus, Beliefs beliefs) {
         for (int i = 0; i < n; i++) {
-            Replica r = new Replica("r" + i, redis, cfg, bus);
+            Replica r = new Replica("r" + i, REDIS.server(), cfg, bus);
             r.queue.addListener(beliefs.listener(r.name));
             replicas.add(r);
         }
