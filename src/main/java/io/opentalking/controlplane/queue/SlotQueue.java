@@ -157,10 +157,10 @@ public final class SlotQueue implements AutoCloseable {
 
     private void notifyChange(QueueChange c) {
         SessionEvent e = switch (c) {
-            case QueueChange.Granted g -> SessionEvent.queued(g.sessionId(), 0, "slot_acquired");
-            case QueueChange.TimedOut x -> SessionEvent.queued(x.sessionId(), -1, "timeout");
-            case QueueChange.HoldExpired x -> SessionEvent.expired(x.sessionId(), "session_expired");
-            case QueueChange.LeaseLost x -> SessionEvent.expired(x.sessionId(), "lease_lost");
+            case QueueChange.Granted g -> SessionEvent.queued(g.sessionId(), 0, SessionEvent.SLOT_ACQUIRED);
+            case QueueChange.TimedOut x -> SessionEvent.queued(x.sessionId(), -1, SessionEvent.TIMEOUT);
+            case QueueChange.HoldExpired x -> SessionEvent.expired(x.sessionId(), SessionEvent.SESSION_EXPIRED);
+            case QueueChange.LeaseLost x -> SessionEvent.expired(x.sessionId(), SessionEvent.LEASE_LOST);
             case QueueChange.Expiring x -> SessionEvent.expiring(x.sessionId(), x.remainingSec());
             case QueueChange.Left l -> null;
         };
@@ -212,7 +212,7 @@ public final class SlotQueue implements AutoCloseable {
         for (String id : List.copyOf(owned.keySet())) {
             try {
                 leave(id);
-                events.publish(id, SessionEvent.expired(id, "server_shutdown"));
+                events.publish(id, SessionEvent.expired(id, SessionEvent.SERVER_SHUTDOWN));
                 listeners.forEach(l -> l.onGivenBack(id));
             } catch (StoreException e) {
                 LOG.log(System.Logger.Level.WARNING, "could not give session {0} back on shutdown; its lease will "

@@ -28,8 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SessionService implements QueueListener {
     private static final System.Logger LOG = System.getLogger(SessionService.class.getName());
-    public static final Duration FINAL_TTL = Duration.ofSeconds(600);
-    private static final String SLOT_ACQUIRED = "slot_acquired";
+    /** A finished session's record lives as long as its event log. */
+    public static final Duration FINAL_TTL = EventBus.FINAL_LOG_TTL;
     private static final Set<SessionState> LIVE = EnumSet.of(SessionState.QUEUED, SessionState.CREATED,
             SessionState.RUNNING);
 
@@ -83,7 +83,7 @@ public final class SessionService implements QueueListener {
         try {
             return switch (queue.enqueue(id)) {
                 case Admission.Granted g -> recordGrant(id).orElse(s.withState(SessionState.CREATED, clock.instant(),
-                        SLOT_ACQUIRED));
+                        SessionEvent.SLOT_ACQUIRED));
                 case Admission.Queued q -> s;
                 case Admission.Full f -> {
                     forget(id);
@@ -102,7 +102,7 @@ public final class SessionService implements QueueListener {
 
     /** The one place a granted slot makes a queued session created. */
     private Optional<Session> recordGrant(String id) {
-        return repo.transition(id, EnumSet.of(SessionState.QUEUED), SessionState.CREATED, SLOT_ACQUIRED, ttl);
+        return repo.transition(id, EnumSet.of(SessionState.QUEUED), SessionState.CREATED, SessionEvent.SLOT_ACQUIRED, ttl);
     }
 
     private void giveBack(String id) {
@@ -196,9 +196,9 @@ public final class SessionService implements QueueListener {
                         recordGrant(id);
                     }
                 }
-                case QueueChange.TimedOut t -> end(id, SessionState.ERROR, "timeout");
-                case QueueChange.HoldExpired h -> end(id, SessionState.CLOSED, "session_expired");
-                case QueueChange.LeaseLost l -> end(id, SessionState.CLOSED, "lease_lost");
+                case QueueChange.TimedOut t -> end(id, SessionState.ERROR, SessionEvent.TIMEOUT);
+                case QueueChange.HoldExpired h -> end(id, SessionState.CLOSED, SessionEvent.SESSION_EXPIRED);
+                case QueueChange.LeaseLost l -> end(id, SessionState.CLOSED, SessionEvent.LEASE_LOST);
                 case QueueChange.Expiring e -> {
                 }
                 case QueueChange.Left l -> {
@@ -212,7 +212,7 @@ public final class SessionService implements QueueListener {
     @Override
     public void onGivenBack(String sessionId) {
         try {
-            end(sessionId, SessionState.CLOSED, "server_shutdown");
+            end(sessionId, SessionState.CLOSED, SessionEvent.SERVER_SHUTDOWN);
         } catch (StoreException e) {
             LOG.log(System.Logger.Level.WARNING, "could not close session {0} at shutdown", sessionId);
         }

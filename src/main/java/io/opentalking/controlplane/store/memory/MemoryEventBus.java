@@ -17,7 +17,6 @@ import java.util.function.Consumer;
 
 /** Per-session event logs and live listeners for a single replica. Logs are dropped after {@code ttl} idle. */
 public final class MemoryEventBus implements EventBus {
-    static final int LOG_LENGTH = 64;
     /** In memory, a finished session's log is kept for a minute (enough for late subscribers), not ten. */
     static final long FINAL_KEEP_MS = 60_000;
     static final int MAX_FINAL_LOGS = 10_000;

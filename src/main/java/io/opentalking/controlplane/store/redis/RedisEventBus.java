@@ -35,10 +35,9 @@ import java.util.regex.Pattern;
  */
 final class RedisEventBus implements EventBus {
     private static final System.Logger LOG = System.getLogger(RedisEventBus.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = RedisJson.MAPPER;
     private static final RedisCalls.Script PUBLISH = RedisCalls.Script.load("/redis/publish_event.lua");
     private static final Pattern STREAM_ID = Pattern.compile("\\d+-\\d+");
-    private static final int LOG_LENGTH = 64;
 
     private final RedisCalls calls;
     private final RedisConnections connections;

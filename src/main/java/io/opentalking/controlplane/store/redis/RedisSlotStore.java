@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** The slot queue in Redis: every step is one Lua script run (see {@code slot_queue.lua}). */
 final class RedisSlotStore implements SlotStore, QueueStatusReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = RedisJson.MAPPER;
     private static final RedisCalls.Script SCRIPT = RedisCalls.Script.load("/redis/slot_queue.lua");
     private static final String[] KEYS = {RedisKeys.HOLDERS, RedisKeys.WAITING, RedisKeys.WAIT_LEASES,
             RedisKeys.WAIT_DEADLINES, RedisKeys.HOLD_DEADLINES, RedisKeys.EXPIRING_AT, RedisKeys.SEQUENCE,
