@@ -11,6 +11,8 @@ import io.opentalking.controlplane.ops.OpsRoutes;
 import io.opentalking.controlplane.queue.QueueStatusReader;
 import io.opentalking.controlplane.queue.SlotQueue;
 import io.opentalking.controlplane.sessions.SessionService;
+import io.opentalking.controlplane.store.StoreFactory;
+import io.opentalking.controlplane.store.Stores;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -2,8 +2,6 @@ package io.opentalking.controlplane.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.opentalking.controlplane.StoreCheckRunner;
-import io.opentalking.controlplane.Stores;
 import io.opentalking.controlplane.availability.AvailabilityProber;
 import io.opentalking.controlplane.availability.ModelStatus;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
@@ -11,6 +9,8 @@ import io.opentalking.controlplane.availability.ProbeObserver;
 import io.opentalking.controlplane.config.AppConfig;
 import io.opentalking.controlplane.config.ConfigException;
 import io.opentalking.controlplane.config.ConfigLoader;
+import io.opentalking.controlplane.store.StoreCheckRunner;
+import io.opentalking.controlplane.store.Stores;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

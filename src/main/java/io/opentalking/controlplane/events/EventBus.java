@@ -10,6 +10,8 @@ import java.util.function.Consumer;
 public interface EventBus {
     /** How long a session's event log is kept after its final event (as long as its final record). */
     java.time.Duration FINAL_LOG_TTL = java.time.Duration.ofSeconds(600);
+    /** Events kept per session for replay, in every implementation. */
+    int LOG_LENGTH = 64;
 
     /** Appends and broadcasts; returns false if the store could not take it. */
     boolean publish(String sessionId, SessionEvent event);

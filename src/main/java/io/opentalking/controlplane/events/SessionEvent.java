@@ -11,6 +11,13 @@ public record SessionEvent(String name, Map<String, Object> data) {
     public static final String EXPIRED = "session.expired";
     public static final String CLOSED = "session.closed";
 
+    /** Upstream's messages, also the session state reasons of the same outcomes. */
+    public static final String SLOT_ACQUIRED = "slot_acquired";
+    public static final String TIMEOUT = "timeout";
+    public static final String SESSION_EXPIRED = "session_expired";
+    public static final String LEASE_LOST = "lease_lost";
+    public static final String SERVER_SHUTDOWN = "server_shutdown";
+
     public SessionEvent {
         Objects.requireNonNull(name);
         data = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(data));

@@ -1,6 +1,7 @@
 package io.opentalking.controlplane.http;
 
 import io.opentalking.controlplane.avatars.AvatarException;
+import io.opentalking.controlplane.faults.StoreException;
 import io.opentalking.controlplane.sessions.SessionRejected;
 
 import java.util.Map;
@@ -27,10 +28,14 @@ final class ErrorMapping {
             case AvatarException a -> new Answer(400, a.getMessage(), Map.of());
             case SessionRejected.ModelNotAvailable m -> new Answer(400, m.getMessage(), Map.of());
             case SessionRejected.QueueFull q -> new Answer(503, q.getMessage(), RETRY);
-            case SessionRejected.StoreUnavailable s -> new Answer(503, s.getMessage(), RETRY);
             case SessionRejected.NotFound n -> new Answer(404, n.getMessage(), Map.of());
             case SessionRejected.Conflict c -> new Answer(409, c.getMessage(), Map.of());
             case SessionRejected r -> new Answer(400, r.getMessage(), Map.of());
+            case StoreException s -> {
+                // The message names the store and the operation (never a password); the client gets less.
+                LOG.log(System.Logger.Level.WARNING, "{0} {1}: {2}", method, path, s.getMessage());
+                yield new Answer(503, s.clientDetail(), RETRY);
+            }
             default -> {
                 LOG.log(System.Logger.Level.ERROR, "unhandled error on " + method + " " + path, e);
                 yield new Answer(500, "Internal Server Error", Map.of());

@@ -11,13 +11,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentalking.controlplane.availability.ModelAvailability;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
 import io.opentalking.controlplane.availability.ProbeObserver;
+import io.opentalking.controlplane.faults.StoreException;
 import io.opentalking.controlplane.http.ProtectionCounts;
 import io.opentalking.controlplane.http.RequestObserver;
 import io.opentalking.controlplane.queue.Admission;
 import io.opentalking.controlplane.queue.QueueChange;
 import io.opentalking.controlplane.queue.QueueListener;
 import io.opentalking.controlplane.queue.QueueStatusReader;
-import io.opentalking.controlplane.queue.QueueStoreException;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -127,16 +127,14 @@ public final class Metrics implements ProbeObserver, QueueListener, RequestObser
 
     @Override
     public void onAdmission(String sessionId, Admission admission) {
-        switch (admission) {
-            case Admission.Granted g -> grants.increment();
-            case Admission.Full f -> queueFull.increment();
-            default -> {
-            }
+        // Grants are counted in onChange: the queue tells every grant there, on admission too.
+        if (admission instanceof Admission.Full) {
+            queueFull.increment();
         }
     }
 
     @Override
-    public void onStoreError(QueueStoreException e) {
+    public void onStoreError(StoreException e) {
         queueStoreErrors.increment();
     }
 

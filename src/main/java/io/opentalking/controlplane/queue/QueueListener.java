@@ -1,14 +1,17 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.faults.StoreException;
+
 /** Told about every change this replica's queue steps make, and about store failures. Must not block long. */
 public interface QueueListener {
+    /** Every change, including one {@link QueueChange.Granted} per grant, on admission or by promotion. */
     default void onChange(QueueChange change) {
     }
 
     default void onAdmission(String sessionId, Admission admission) {
     }
 
-    default void onStoreError(QueueStoreException e) {
+    default void onStoreError(StoreException e) {
     }
 
     /** This replica is shutting down and gave the session's slot or waiting place back. */

@@ -3,6 +3,7 @@ package io.opentalking.controlplane.queue;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.EventBus;
 import io.opentalking.controlplane.events.SessionEvent;
+import io.opentalking.controlplane.faults.StoreException;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -55,10 +56,13 @@ public final class SlotQueue implements AutoCloseable {
         // more of the lease/5 margin is left to absorb a slow machine's scheduling delays.
         long watchMs = Math.max(10, Math.min(cfg.lease().toMillis() / 20, 500));
         watchdog = Thread.ofVirtual().name("queue-lease-watch")
-                .start(() -> loop(Duration.ofMillis(watchMs), () -> giveUpStale(clock.millis())));
+                .start(() -> loop(Duration.ofMillis(watchMs), this::checkLeases));
     }
 
-    /** Asks for a slot. Throws {@link QueueStoreException} if the store is down. */
+    /**
+     * Asks for a slot. Listeners hear {@code onAdmission} first, then, for a grant, {@code onChange(Granted)}.
+     * Throws {@link StoreException} if the store is down.
+     */
     public Admission enqueue(String sessionId) {
         long now = clock.millis();
         Transition t = guarded(() -> store.enqueue(sessionId, limits));
@@ -67,13 +71,15 @@ public final class SlotQueue implements AutoCloseable {
             owned.put(sessionId, now);
         }
         listeners.forEach(l -> l.onAdmission(sessionId, a));
-        switch (a) {
-            case Admission.Full f -> events.publish(sessionId, SessionEvent.queued(sessionId, -1, "queue_full"));
-            case Admission.Granted g -> events.publish(sessionId, SessionEvent.queued(sessionId, 0, "slot_acquired"));
-            default -> {
-            }
+        if (a instanceof Admission.Full) {
+            events.publish(sessionId, SessionEvent.queued(sessionId, -1, "queue_full"));
         }
         apply(t);
+        // A grant on admission is told like any other grant, after the step's other changes (a lease it
+        // reclaimed comes first), so listeners see every grant as one QueueChange.Granted.
+        if (a instanceof Admission.Granted) {
+            notifyChange(new QueueChange.Granted(sessionId));
+        }
         return a;
     }
 
@@ -103,9 +109,14 @@ public final class SlotQueue implements AutoCloseable {
             Transition t = guarded(() -> store.renew(ids, limits));
             ids.forEach(id -> owned.computeIfPresent(id, (k, v) -> sentAt));
             apply(t);
-        } catch (QueueStoreException e) {
+        } catch (StoreException e) {
             giveUpStale(clock.millis());
         }
+    }
+
+    /** The watchdog's step: gives up every owned session not renewed for too long (tests call it on their clock). */
+    void checkLeases() {
+        giveUpStale(clock.millis());
     }
 
     /** Local give-up: safely before the store's lease ends, so no one else can have been granted our slot yet. */
@@ -146,10 +157,10 @@ public final class SlotQueue implements AutoCloseable {
 
     private void notifyChange(QueueChange c) {
         SessionEvent e = switch (c) {
-            case QueueChange.Granted g -> SessionEvent.queued(g.sessionId(), 0, "slot_acquired");
-            case QueueChange.TimedOut x -> SessionEvent.queued(x.sessionId(), -1, "timeout");
-            case QueueChange.HoldExpired x -> SessionEvent.expired(x.sessionId(), "session_expired");
-            case QueueChange.LeaseLost x -> SessionEvent.expired(x.sessionId(), "lease_lost");
+            case QueueChange.Granted g -> SessionEvent.queued(g.sessionId(), 0, SessionEvent.SLOT_ACQUIRED);
+            case QueueChange.TimedOut x -> SessionEvent.queued(x.sessionId(), -1, SessionEvent.TIMEOUT);
+            case QueueChange.HoldExpired x -> SessionEvent.expired(x.sessionId(), SessionEvent.SESSION_EXPIRED);
+            case QueueChange.LeaseLost x -> SessionEvent.expired(x.sessionId(), SessionEvent.LEASE_LOST);
             case QueueChange.Expiring x -> SessionEvent.expiring(x.sessionId(), x.remainingSec());
             case QueueChange.Left l -> null;
         };
@@ -168,7 +179,7 @@ public final class SlotQueue implements AutoCloseable {
     private <T> T guarded(java.util.function.Supplier<T> step) {
         try {
             return step.get();
-        } catch (QueueStoreException e) {
+        } catch (StoreException e) {
             listeners.forEach(l -> l.onStoreError(e));
             throw e;
         }
@@ -181,7 +192,7 @@ public final class SlotQueue implements AutoCloseable {
                 task.run();
             } catch (InterruptedException e) {
                 return;
-            } catch (QueueStoreException e) {
+            } catch (StoreException e) {
                 LOG.log(System.Logger.Level.DEBUG, "queue store step failed: {0}", e.getMessage());
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "queue background step failed", e);
@@ -201,9 +212,9 @@ public final class SlotQueue implements AutoCloseable {
         for (String id : List.copyOf(owned.keySet())) {
             try {
                 leave(id);
-                events.publish(id, SessionEvent.expired(id, "server_shutdown"));
+                events.publish(id, SessionEvent.expired(id, SessionEvent.SERVER_SHUTDOWN));
                 listeners.forEach(l -> l.onGivenBack(id));
-            } catch (QueueStoreException e) {
+            } catch (StoreException e) {
                 LOG.log(System.Logger.Level.WARNING, "could not give session {0} back on shutdown; its lease will "
                         + "expire", id);
             }

@@ -23,13 +23,6 @@ public sealed class SessionRejected extends RuntimeException {
         }
     }
 
-    /** The store behind sessions or the queue is down. */
-    public static final class StoreUnavailable extends SessionRejected {
-        public StoreUnavailable(String what) {
-            super(what + " is unavailable; retry later");
-        }
-    }
-
     /** No such session (or it expired). */
     public static final class NotFound extends SessionRejected {
         public NotFound() {

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
-/** Session records with a TTL. Implementations throw {@link SessionStoreException} when the store fails. */
+/** Session records with a TTL. Implementations throw {@link io.opentalking.controlplane.faults.StoreException} when the store fails. */
 public interface SessionRepository {
     void create(Session session, Duration ttl);
 

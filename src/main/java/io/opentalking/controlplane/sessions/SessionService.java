@@ -6,11 +6,11 @@ import io.opentalking.controlplane.avatars.AvatarCatalog;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.EventBus;
 import io.opentalking.controlplane.events.SessionEvent;
+import io.opentalking.controlplane.faults.StoreException;
 import io.opentalking.controlplane.queue.Admission;
 import io.opentalking.controlplane.queue.Membership;
 import io.opentalking.controlplane.queue.QueueChange;
 import io.opentalking.controlplane.queue.QueueListener;
-import io.opentalking.controlplane.queue.QueueStoreException;
 import io.opentalking.controlplane.queue.SlotQueue;
 
 import java.time.Clock;
@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The session lifecycle: admission (avatar, model availability, slot), start, delete, and the state changes the
@@ -27,7 +28,8 @@ import java.util.UUID;
  */
 public final class SessionService implements QueueListener {
     private static final System.Logger LOG = System.getLogger(SessionService.class.getName());
-    public static final Duration FINAL_TTL = Duration.ofSeconds(600);
+    /** A finished session's record lives as long as its event log. */
+    public static final Duration FINAL_TTL = EventBus.FINAL_LOG_TTL;
     private static final Set<SessionState> LIVE = EnumSet.of(SessionState.QUEUED, SessionState.CREATED,
             SessionState.RUNNING);
 
@@ -39,6 +41,11 @@ public final class SessionService implements QueueListener {
     private final EventBus events;
     private final Duration ttl;
     private final Clock clock;
+    /**
+     * Sessions whose grant came with their own admission, between the queue's listener calls and {@link #admit}
+     * recording it: that request, not the listener, records it, so a store failure there can give the slot back.
+     */
+    private final Set<String> admittedHere = ConcurrentHashMap.newKeySet();
 
     public SessionService(AvatarCatalog avatars, ModelAvailability availability, SlotQueue queue,
                           QueueConfig queueCfg, SessionRepository repo, EventBus events, Duration ttl, Clock clock) {
@@ -52,7 +59,7 @@ public final class SessionService implements QueueListener {
         this.clock = clock;
     }
 
-    /** Validates and creates; slot models go through the queue. Throws AvatarException or SessionRejected. */
+    /** Validates and creates; slot models go through the queue. Throws AvatarException, SessionRejected or StoreException. */
     public Session create(CreateSessionRequest req) {
         String avatarId = req.avatarId().trim();
         avatars.find(avatarId);
@@ -66,37 +73,53 @@ public final class SessionService implements QueueListener {
         boolean slot = queueCfg.isSlotModel(model);
         Session s = new Session(id, model, avatarId, slot ? SessionState.QUEUED : SessionState.CREATED,
                 clock.instant(), clock.instant(), "", req.options());
+        repo.create(s, ttl);
+        return slot ? admit(s) : s;
+    }
+
+    /** Asks the queue for a slot; any store failure from here on gives the slot or place back before answering. */
+    private Session admit(Session s) {
+        String id = s.id();
         try {
-            repo.create(s, ttl);
-        } catch (SessionStoreException e) {
-            throw new SessionRejected.StoreUnavailable("the session store");
+            return switch (queue.enqueue(id)) {
+                case Admission.Granted g -> recordGrant(id).orElse(s.withState(SessionState.CREATED, clock.instant(),
+                        SessionEvent.SLOT_ACQUIRED));
+                case Admission.Queued q -> s;
+                case Admission.Full f -> {
+                    forget(id);
+                    throw new SessionRejected.QueueFull(f.waiting());
+                }
+                case Admission.AlreadyPresent p -> s;
+            };
+        } catch (StoreException e) {
+            // Even a failed enqueue may have run in the store (a timeout): leave, so no place waits for nobody.
+            giveBack(id);
+            throw e;
+        } finally {
+            admittedHere.remove(id);
         }
-        if (!slot) {
-            return s;
-        }
-        Admission a;
+    }
+
+    /** The one place a granted slot makes a queued session created. */
+    private Optional<Session> recordGrant(String id) {
+        return repo.transition(id, EnumSet.of(SessionState.QUEUED), SessionState.CREATED, SessionEvent.SLOT_ACQUIRED, ttl);
+    }
+
+    private void giveBack(String id) {
         try {
-            a = queue.enqueue(id);
-        } catch (QueueStoreException e) {
-            forget(id);
-            throw new SessionRejected.StoreUnavailable("the slot queue store");
+            queue.leave(id);
+        } catch (StoreException e) {
+            // SlotQueue stopped renewing it already, so the store reclaims it within one lease.
+            LOG.log(System.Logger.Level.WARNING, "could not give back the queue place of {0}: {1}", id,
+                    e.getMessage());
         }
-        return switch (a) {
-            case Admission.Granted g -> repo.transition(id, EnumSet.of(SessionState.QUEUED), SessionState.CREATED,
-                    "slot_acquired", ttl).orElse(s.withState(SessionState.CREATED, clock.instant(), "slot_acquired"));
-            case Admission.Queued q -> s;
-            case Admission.Full f -> {
-                forget(id);
-                throw new SessionRejected.QueueFull(f.waiting());
-            }
-            case Admission.AlreadyPresent p -> s;
-        };
+        forget(id);
     }
 
     private void forget(String id) {
         try {
             repo.delete(id);
-        } catch (SessionStoreException e) {
+        } catch (StoreException e) {
             LOG.log(System.Logger.Level.DEBUG, "could not delete rejected session {0}", id);
         }
     }
@@ -109,7 +132,7 @@ public final class SessionService implements QueueListener {
                 if (queue.membership(id) instanceof Membership.Waiting w) {
                     position = Optional.of(w.position());
                 }
-            } catch (QueueStoreException e) {
+            } catch (StoreException e) {
                 LOG.log(System.Logger.Level.DEBUG, "queue position unavailable for {0}", id);
             }
         }
@@ -125,7 +148,7 @@ public final class SessionService implements QueueListener {
             case CREATED -> {
             }
         }
-        Session after = transition(id, EnumSet.of(SessionState.CREATED), SessionState.RUNNING, "started", ttl)
+        Session after = repo.transition(id, EnumSet.of(SessionState.CREATED), SessionState.RUNNING, "started", ttl)
                 .orElseThrow(SessionRejected.NotFound::new);
         if (after.state() != SessionState.RUNNING) {
             throw new SessionRejected.Conflict("session is " + after.state().wireName());
@@ -139,11 +162,11 @@ public final class SessionService implements QueueListener {
         if (s.state().isFinal()) {
             return s;
         }
-        Session after = transition(id, LIVE, SessionState.CLOSED, "deleted", FINAL_TTL).orElse(s);
+        Session after = repo.transition(id, LIVE, SessionState.CLOSED, "deleted", FINAL_TTL).orElse(s);
         if (queueCfg.isSlotModel(s.model())) {
             try {
                 queue.leave(id);
-            } catch (QueueStoreException e) {
+            } catch (StoreException e) {
                 LOG.log(System.Logger.Level.WARNING, "could not leave the queue for {0}; its lease will expire", id);
             }
         }
@@ -152,19 +175,14 @@ public final class SessionService implements QueueListener {
     }
 
     private Session find(String id) {
-        try {
-            return repo.find(id).orElseThrow(SessionRejected.NotFound::new);
-        } catch (SessionStoreException e) {
-            throw new SessionRejected.StoreUnavailable("the session store");
-        }
+        return repo.find(id).orElseThrow(SessionRejected.NotFound::new);
     }
 
-    private Optional<Session> transition(String id, Set<SessionState> from, SessionState to, String reason,
-                                         Duration ttl) {
-        try {
-            return repo.transition(id, from, to, reason, ttl);
-        } catch (SessionStoreException e) {
-            throw new SessionRejected.StoreUnavailable("the session store");
+    /** The request that admitted a session records its grant itself (see {@link #admit}), so skip it here. */
+    @Override
+    public void onAdmission(String sessionId, Admission admission) {
+        if (admission instanceof Admission.Granted) {
+            admittedHere.add(sessionId);
         }
     }
 
@@ -173,17 +191,20 @@ public final class SessionService implements QueueListener {
         String id = change.sessionId();
         try {
             switch (change) {
-                case QueueChange.Granted g ->
-                        repo.transition(id, EnumSet.of(SessionState.QUEUED), SessionState.CREATED, "slot_acquired", ttl);
-                case QueueChange.TimedOut t -> end(id, SessionState.ERROR, "timeout");
-                case QueueChange.HoldExpired h -> end(id, SessionState.CLOSED, "session_expired");
-                case QueueChange.LeaseLost l -> end(id, SessionState.CLOSED, "lease_lost");
+                case QueueChange.Granted g -> {
+                    if (!admittedHere.remove(id)) {
+                        recordGrant(id);
+                    }
+                }
+                case QueueChange.TimedOut t -> end(id, SessionState.ERROR, SessionEvent.TIMEOUT);
+                case QueueChange.HoldExpired h -> end(id, SessionState.CLOSED, SessionEvent.SESSION_EXPIRED);
+                case QueueChange.LeaseLost l -> end(id, SessionState.CLOSED, SessionEvent.LEASE_LOST);
                 case QueueChange.Expiring e -> {
                 }
                 case QueueChange.Left l -> {
                 }
             }
-        } catch (SessionStoreException e) {
+        } catch (StoreException e) {
             LOG.log(System.Logger.Level.WARNING, "could not record queue change {0}: {1}", change, e.getMessage());
         }
     }
@@ -191,8 +212,8 @@ public final class SessionService implements QueueListener {
     @Override
     public void onGivenBack(String sessionId) {
         try {
-            end(sessionId, SessionState.CLOSED, "server_shutdown");
-        } catch (SessionStoreException e) {
+            end(sessionId, SessionState.CLOSED, SessionEvent.SERVER_SHUTDOWN);
+        } catch (StoreException e) {
             LOG.log(System.Logger.Level.WARNING, "could not close session {0} at shutdown", sessionId);
         }
     }

@@ -1,18 +1,21 @@
 package io.opentalking.controlplane.queue;
 
 import io.opentalking.controlplane.store.memory.MemorySlotStore;
+import io.opentalking.controlplane.testing.MutableClock;
 import org.junit.jupiter.api.BeforeEach;
 
-import java.time.Clock;
-import java.util.Map;
+import java.time.Duration;
+import java.util.Optional;
 
-/** The slot store contract against the embedded memory store. */
+/** The slot store contract against the embedded memory store, on a test clock: no test waits. */
 class MemorySlotStoreContractTest extends SlotStoreContract {
+    private MutableClock clock;
     private MemorySlotStore store;
 
     @BeforeEach
     void fresh() {
-        store = new MemorySlotStore(Clock.systemUTC());
+        clock = MutableClock.atEpochPlusOneYear();
+        store = new MemorySlotStore(clock);
     }
 
     @Override
@@ -26,12 +29,23 @@ class MemorySlotStoreContractTest extends SlotStoreContract {
     }
 
     @Override
-    protected Map<String, String> rawStatusHash() {
-        return store.statusHash();
+    protected Optional<StoredStatus> storedStatus() {
+        return store.status().map(s -> new StoredStatus(s.slotOccupied(), s.queueSize(), s.slotsInUse(),
+                s.slotsTotal(), s.updatedAtMs()));
     }
 
     @Override
     protected QueueStatusReader.Source source() {
         return QueueStatusReader.Source.MEMORY;
+    }
+
+    @Override
+    protected void pass(Duration d) {
+        clock.advance(d);
+    }
+
+    @Override
+    protected long nowMs() {
+        return clock.millis();
     }
 }

@@ -1,14 +1,16 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.store.redis.RedisKeys;
 import io.opentalking.controlplane.testing.Await;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.opentalking.controlplane.testing.RedisServerProcess;
+import io.opentalking.controlplane.testing.PrivateRedis;
 import io.opentalking.controlplane.testing.TestHttp;
 import io.opentalking.controlplane.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,19 +26,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class QueueBadDataIT {
     private static final String CREATE = "{\"avatar_id\":\"demo-avatar\",\"model\":\"mock\"}";
-    private static final List<String> QUEUE_KEYS = List.of(QueueKeys.HOLDERS, QueueKeys.WAITING,
-            QueueKeys.WAIT_LEASES, QueueKeys.WAIT_DEADLINES, QueueKeys.HOLD_DEADLINES, QueueKeys.EXPIRING_AT,
-            QueueKeys.SEQUENCE, QueueKeys.STATUS_HASH);
-    private static RedisServerProcess redis;
+    private static final List<String> QUEUE_KEYS = List.of(RedisKeys.HOLDERS, RedisKeys.WAITING,
+            RedisKeys.WAIT_LEASES, RedisKeys.WAIT_DEADLINES, RedisKeys.HOLD_DEADLINES, RedisKeys.EXPIRING_AT,
+            RedisKeys.SEQUENCE, RedisKeys.STATUS_HASH);
+    @RegisterExtension
+    static final PrivateRedis REDIS = PrivateRedis.keptAcrossTests();
     private static TestServer server;
     private static TestHttp http;
     private final List<String> sessions = new ArrayList<>();
 
     @BeforeAll
     static void start() {
-        redis = new RedisServerProcess();
         // No background sweep during a test: the hash must hold exactly what the test wrote until a step runs.
-        server = TestServer.start(Map.of("OPENTALKING_REDIS_URL", redis.url(), "OPENTALKING_SLOT_MODELS", "mock",
+        server = TestServer.start(Map.of("OPENTALKING_REDIS_URL", REDIS.server().url(), "OPENTALKING_SLOT_MODELS", "mock",
                 "OPENTALKING_FLASHTALK_SLOTS", "1", "OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "5",
                 "OPENTALKING_QUEUE_SWEEP_MS", "3600000", "OPENTALKING_PROBE_TIMEOUT_MS", "10000"));
         http = server.http();
@@ -47,7 +49,6 @@ class QueueBadDataIT {
     @AfterAll
     static void stop() {
         server.close();
-        redis.close();
     }
 
     @AfterEach
@@ -55,7 +56,7 @@ class QueueBadDataIT {
         for (String id : sessions) {
             assertThat(http.delete("/sessions/" + id).status()).isEqualTo(200);
         }
-        redis.cli(concat("DEL", QUEUE_KEYS));
+        REDIS.server().cli(concat("DEL", QUEUE_KEYS));
     }
 
     private static String[] concat(String first, List<String> rest) {
@@ -99,12 +100,12 @@ class QueueBadDataIT {
 
     @Test
     void statusHashStoredAsAString() {
-        assertThat(redis.cli("SET", QueueKeys.STATUS_HASH, "garbage")).isEqualTo("OK");
+        assertThat(REDIS.server().cli("SET", RedisKeys.STATUS_HASH, "garbage")).isEqualTo("OK");
         assertStatus(status(null), false, 0);
         assertStatus(status(null), false, 0);
 
         create("created");
-        assertThat(redis.cli("TYPE", QueueKeys.STATUS_HASH)).isEqualTo("hash");
+        assertThat(REDIS.server().cli("TYPE", RedisKeys.STATUS_HASH)).isEqualTo("hash");
         assertStatus(status("redis"), true, 0);
         create("queued");
         assertStatus(status("redis"), true, 1);
@@ -122,30 +123,30 @@ class QueueBadDataIT {
                 {"", "", "false", "0"},
         };
         for (String[] row : table) {
-            redis.cli("DEL", QueueKeys.STATUS_HASH);
-            redis.cli("HSET", QueueKeys.STATUS_HASH, "slot_occupied", row[0], "queue_size", row[1], "junk", "x");
+            REDIS.server().cli("DEL", RedisKeys.STATUS_HASH);
+            REDIS.server().cli("HSET", RedisKeys.STATUS_HASH, "slot_occupied", row[0], "queue_size", row[1], "junk", "x");
             JsonNode s = status("redis");
             assertStatus(s, Boolean.parseBoolean(row[2]), Integer.parseInt(row[3]));
         }
-        redis.cli("DEL", QueueKeys.STATUS_HASH);
-        redis.cli("HSET", QueueKeys.STATUS_HASH, "queue_size", "4");
+        REDIS.server().cli("DEL", RedisKeys.STATUS_HASH);
+        REDIS.server().cli("HSET", RedisKeys.STATUS_HASH, "queue_size", "4");
         assertStatus(status("redis"), false, 4);
 
         // The next step of the queue writes the truth over the garbage.
-        redis.cli("HSET", QueueKeys.STATUS_HASH, "slot_occupied", "banana", "queue_size", "-3");
+        REDIS.server().cli("HSET", RedisKeys.STATUS_HASH, "slot_occupied", "banana", "queue_size", "-3");
         create("created");
         assertStatus(status("redis"), true, 0);
-        assertThat(redis.cli("HGET", QueueKeys.STATUS_HASH, "queue_size")).isEqualTo("0");
+        assertThat(REDIS.server().cli("HGET", RedisKeys.STATUS_HASH, "queue_size")).isEqualTo("0");
     }
 
     @Test
     void holdersKeyTurnedIntoAList() {
-        redis.cli("DEL", QueueKeys.HOLDERS);
-        assertThat(redis.cli("LPUSH", QueueKeys.HOLDERS, "junk", "more-junk")).isEqualTo("2");
+        REDIS.server().cli("DEL", RedisKeys.HOLDERS);
+        assertThat(REDIS.server().cli("LPUSH", RedisKeys.HOLDERS, "junk", "more-junk")).isEqualTo("2");
         assertThat(status(null).get("queue_size").asInt()).isZero();
 
         String first = create("created");
-        assertThat(redis.cli("TYPE", QueueKeys.HOLDERS)).isEqualTo("zset");
+        assertThat(REDIS.server().cli("TYPE", RedisKeys.HOLDERS)).isEqualTo("zset");
         String second = create("queued");
         assertThat(session(second).get("queue_position").asInt()).isEqualTo(1);
         assertStatus(status("redis"), true, 1);
@@ -158,14 +159,14 @@ class QueueBadDataIT {
 
     @Test
     void everyQueueKeyOfTheWrongType() {
-        redis.cli("SET", QueueKeys.WAITING, "x");
-        redis.cli("LPUSH", QueueKeys.WAIT_LEASES, "a");
-        redis.cli("SADD", QueueKeys.WAIT_DEADLINES, "a");
-        redis.cli("HSET", QueueKeys.HOLD_DEADLINES, "a", "b");
-        redis.cli("SET", QueueKeys.EXPIRING_AT, "z");
-        redis.cli("LPUSH", QueueKeys.SEQUENCE, "1");
-        redis.cli("SET", QueueKeys.STATUS_HASH, "3");
-        redis.cli("SET", QueueKeys.HOLDERS, "1");
+        REDIS.server().cli("SET", RedisKeys.WAITING, "x");
+        REDIS.server().cli("LPUSH", RedisKeys.WAIT_LEASES, "a");
+        REDIS.server().cli("SADD", RedisKeys.WAIT_DEADLINES, "a");
+        REDIS.server().cli("HSET", RedisKeys.HOLD_DEADLINES, "a", "b");
+        REDIS.server().cli("SET", RedisKeys.EXPIRING_AT, "z");
+        REDIS.server().cli("LPUSH", RedisKeys.SEQUENCE, "1");
+        REDIS.server().cli("SET", RedisKeys.STATUS_HASH, "3");
+        REDIS.server().cli("SET", RedisKeys.HOLDERS, "1");
         assertStatus(status(null), false, 0);
 
         String first = create("created");
@@ -186,11 +187,11 @@ class QueueBadDataIT {
         String a = create("created");
         String b = create("queued");
         String c = create("queued");
-        assertThat(redis.cli("SET", QueueKeys.SEQUENCE, "abc")).isEqualTo("OK");
+        assertThat(REDIS.server().cli("SET", RedisKeys.SEQUENCE, "abc")).isEqualTo("OK");
         String d = create("queued");
-        assertThat(redis.cli("SET", QueueKeys.SEQUENCE, "0")).isEqualTo("OK");
+        assertThat(REDIS.server().cli("SET", RedisKeys.SEQUENCE, "0")).isEqualTo("OK");
         String e = create("queued");
-        assertThat(redis.cli("SET", QueueKeys.SEQUENCE, "9223372036854775807")).isEqualTo("OK");
+        assertThat(REDIS.server().cli("SET", RedisKeys.SEQUENCE, "9223372036854775807")).isEqualTo("OK");
         String f = create("queued");
         List<String> order = List.of(b, c, d, e, f);
         for (int i = 0; i < order.size(); i++) {
@@ -211,11 +212,11 @@ class QueueBadDataIT {
     @Test
     void aGhostHolderWithoutLeaseScoreIsReclaimed() {
         // A member someone wrote by hand, with a lease that ended long ago.
-        redis.cli("ZADD", QueueKeys.HOLDERS, "0", "ghost");
-        redis.cli("HSET", QueueKeys.STATUS_HASH, "slot_occupied", "1", "queue_size", "0");
+        REDIS.server().cli("ZADD", RedisKeys.HOLDERS, "0", "ghost");
+        REDIS.server().cli("HSET", RedisKeys.STATUS_HASH, "slot_occupied", "1", "queue_size", "0");
         assertStatus(status("redis"), true, 0);
         create("created");
-        assertThat(redis.cli("ZRANGE", QueueKeys.HOLDERS, "0", "-1")).doesNotContain("ghost");
+        assertThat(REDIS.server().cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1")).doesNotContain("ghost");
         assertStatus(status("redis"), true, 0);
     }
 }

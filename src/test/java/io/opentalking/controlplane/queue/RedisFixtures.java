@@ -1,9 +1,9 @@
 package io.opentalking.controlplane.queue;
 
 import io.opentalking.controlplane.testing.Await;
-import io.opentalking.controlplane.Stores;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.config.StoreConfig;
+import io.opentalking.controlplane.faults.StoreException;
 import io.opentalking.controlplane.store.redis.RedisStores;
 import io.opentalking.controlplane.testing.RedisServerProcess;
 
@@ -20,18 +20,27 @@ final class RedisFixtures {
     }
 
     /** One replica's store: its own client and connections. */
-    static Stores open(RedisServerProcess redis) {
+    static RedisStores open(RedisServerProcess redis) {
         StoreConfig cfg = new StoreConfig(StoreConfig.StoreMode.REDIS, Optional.of(URI.create(redis.url())),
                 Duration.ofMillis(250), Duration.ofMillis(1000), Duration.ofMillis(1000));
-        Stores s = RedisStores.open(cfg, Duration.ofMinutes(10));
+        RedisStores s = RedisStores.open(cfg, Duration.ofMinutes(10));
         // A cold JVM may take longer than the connect timeout for its first connection; calls fail fast until then.
-        Await.untilTrue(Duration.ofSeconds(10), "the store to connect", () -> s.check().check().ok());
+        Await.untilTrue(Duration.ofSeconds(10), "the store to connect", () -> pings(s));
         return s;
     }
 
-    static void close(Stores s) {
+    private static boolean pings(RedisStores s) {
         try {
-            s.closer().close();
+            s.ping();
+            return true;
+        } catch (StoreException e) {
+            return false;
+        }
+    }
+
+    static void close(RedisStores s) {
+        try {
+            s.close();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -1,5 +1,7 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.faults.StoreException;
+import io.opentalking.controlplane.store.redis.RedisKeys;
 import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.testing.RedisServerProcess;
@@ -70,7 +72,7 @@ class RedisOutageIT {
         AtomicLong maxHolders = new AtomicLong();
         Thread sampler = Thread.ofVirtual().start(() -> {
             while (!stop.get()) {
-                String n = redis.cli("ZCARD", QueueKeys.HOLDERS);
+                String n = redis.cli("ZCARD", RedisKeys.HOLDERS);
                 if (n.matches("\\d+")) {
                     maxHolders.accumulateAndGet(Long.parseLong(n), Math::max);
                 }
@@ -124,7 +126,7 @@ class RedisOutageIT {
         Admission z = Await.until(Duration.ofSeconds(15), "b to reach Redis again", () -> {
             try {
                 return b.queue.enqueue("z");
-            } catch (QueueStoreException e) {
+            } catch (StoreException e) {
                 return null;
             }
         });

@@ -1,6 +1,6 @@
 package io.opentalking.controlplane.queue;
 
-import io.opentalking.controlplane.Stores;
+import io.opentalking.controlplane.store.redis.RedisStores;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.EventBus;
 import io.opentalking.controlplane.testing.RedisServerProcess;
@@ -10,7 +10,7 @@ import java.time.Clock;
 /** One server replica as far as the queue goes: its own Redis client and its own {@link SlotQueue}. */
 final class Replica implements AutoCloseable {
     final String name;
-    final Stores stores;
+    final RedisStores stores;
     final SlotQueue queue;
     private boolean storeClosed;
 

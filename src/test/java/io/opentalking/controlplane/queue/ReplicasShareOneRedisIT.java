@@ -1,16 +1,17 @@
 package io.opentalking.controlplane.queue;
 
+import io.opentalking.controlplane.store.redis.RedisKeys;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.SessionEvent;
-import io.opentalking.controlplane.testing.RedisServerProcess;
+import io.opentalking.controlplane.testing.PrivateRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,15 +37,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReplicasShareOneRedisIT {
     private static final int SLOTS = 2;
     private static final int MAX_QUEUE = 4;
-    private static RedisServerProcess redis;
+    @RegisterExtension
+    static final PrivateRedis REDIS = PrivateRedis.flushedBeforeEachTest();
     private static RedisClient raw;
     private static StatefulRedisConnection<String, String> rawConn;
     private final List<Replica> replicas = new ArrayList<>();
 
     @BeforeAll
-    static void startRedis() {
-        redis = new RedisServerProcess();
-        raw = RedisClient.create(redis.url());
+    static void connectRaw() {
+        raw = RedisClient.create(REDIS.server().url());
         rawConn = raw.connect();
     }
 
@@ -52,12 +53,6 @@ class ReplicasShareOneRedisIT {
     static void stopRedis() {
         rawConn.close();
         raw.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        redis.close();
-    }
-
-    @BeforeEach
-    void flush() {
-        assertThat(redis.cli("FLUSHALL")).isEqualTo("OK");
     }
 
     @AfterEach
@@ -72,7 +67,7 @@ class ReplicasShareOneRedisIT {
 
     private List<Replica> replicas(int n, QueueConfig cfg, RecordingEventBus bus, Beliefs beliefs) {
         for (int i = 0; i < n; i++) {
-            Replica r = new Replica("r" + i, redis, cfg, bus);
+            Replica r = new Replica("r" + i, REDIS.server(), cfg, bus);
             r.queue.addListener(beliefs.listener(r.name));
             replicas.add(r);
         }
@@ -169,17 +164,17 @@ class ReplicasShareOneRedisIT {
     private void checkEverything(String where, Set<String> holders, List<String> waiting, Beliefs beliefs,
                                  RecordingEventBus bus) {
         RedisCommands<String, String> r = redisSync();
-        assertThat(r.zcard(QueueKeys.HOLDERS)).as(where + ": ZCARD holders").isLessThanOrEqualTo(SLOTS)
+        assertThat(r.zcard(RedisKeys.HOLDERS)).as(where + ": ZCARD holders").isLessThanOrEqualTo(SLOTS)
                 .isEqualTo(holders.size());
-        assertThat(new TreeSet<>(r.zrange(QueueKeys.HOLDERS, 0, -1))).as(where + ": holders")
+        assertThat(new TreeSet<>(r.zrange(RedisKeys.HOLDERS, 0, -1))).as(where + ": holders")
                 .isEqualTo(new TreeSet<>(holders));
-        assertThat(r.zrange(QueueKeys.WAITING, 0, -1)).as(where + ": waiting list (FIFO)").isEqualTo(waiting);
+        assertThat(r.zrange(RedisKeys.WAITING, 0, -1)).as(where + ": waiting list (FIFO)").isEqualTo(waiting);
         assertThat(beliefs.held()).as(where + ": what the replicas believe is held").isEqualTo(new TreeSet<>(holders));
-        Map<String, String> h = r.hgetall(QueueKeys.STATUS_HASH);
+        Map<String, String> h = r.hgetall(RedisKeys.STATUS_HASH);
         assertThat(h).as(where + ": status hash")
-                .containsEntry(QueueKeys.FIELD_SLOT_OCCUPIED, holders.isEmpty() ? "0" : "1")
-                .containsEntry(QueueKeys.FIELD_QUEUE_SIZE, Integer.toString(waiting.size()))
-                .containsEntry(QueueKeys.FIELD_SLOTS_IN_USE, Integer.toString(holders.size()));
+                .containsEntry(RedisKeys.FIELD_SLOT_OCCUPIED, holders.isEmpty() ? "0" : "1")
+                .containsEntry(RedisKeys.FIELD_QUEUE_SIZE, Integer.toString(waiting.size()))
+                .containsEntry(RedisKeys.FIELD_SLOTS_IN_USE, Integer.toString(holders.size()));
         for (int i = 0; i < waiting.size(); i++) {
             String sid = waiting.get(i);
             SessionEvent last = lastQueued(bus, sid);
@@ -214,7 +209,7 @@ class ReplicasShareOneRedisIT {
         AtomicInteger samples = new AtomicInteger();
         Thread checker = Thread.ofPlatform().start(() -> {
             while (!stop.get()) {
-                maxHolders.accumulateAndGet(redisSync().zcard(QueueKeys.HOLDERS), Math::max);
+                maxHolders.accumulateAndGet(redisSync().zcard(RedisKeys.HOLDERS), Math::max);
                 samples.incrementAndGet();
             }
         });
@@ -256,7 +251,7 @@ class ReplicasShareOneRedisIT {
         assertThat(samples.get()).as("holder counts sampled").isGreaterThan(100);
         assertThat(maxHolders.get()).as("most holders ever seen in Redis").isEqualTo(SLOTS);
         assertThat(beliefs.violations()).as("grants beyond the slots").isEmpty();
-        assertThat(redisSync().zcard(QueueKeys.HOLDERS)).isEqualTo(SLOTS);
+        assertThat(redisSync().zcard(RedisKeys.HOLDERS)).isEqualTo(SLOTS);
         assertThat(beliefs.held()).hasSize(SLOTS);
     }
 }

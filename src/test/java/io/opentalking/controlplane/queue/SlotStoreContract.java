@@ -1,6 +1,5 @@
 package io.opentalking.controlplane.queue;
 
-import io.opentalking.controlplane.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -8,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -15,14 +15,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The contract of a {@link SlotStore} (CONTRACT §3, §4: "one suite of contract tests runs against both stores").
- * Subclasses give a fresh, empty store per test, its status reader, and the raw status hash as stored.
- * Time is real (Redis uses its own clock), so timeouts are short and waits poll with a deadline.
+ * Subclasses give a fresh, empty store per test, its status reader, the status as stored, and the store's time:
+ * the memory store runs on a test clock that {@link #pass} moves at once; Redis uses its own clock, so there
+ * {@link #pass} really waits. Every wait is written in store time, so both suites share one set of tests.
  */
 abstract class SlotStoreContract {
     static final long LONG = 60_000;
@@ -32,10 +34,38 @@ abstract class SlotStoreContract {
 
     protected abstract QueueStatusReader reader();
 
-    /** The status hash exactly as stored (empty when absent). */
-    protected abstract Map<String, String> rawStatusHash();
+    /** The status exactly as stored (empty when absent), read without the lenient parse. */
+    protected abstract Optional<StoredStatus> storedStatus();
 
     protected abstract QueueStatusReader.Source source();
+
+    /** Lets {@code d} of store time pass. */
+    protected abstract void pass(Duration d);
+
+    /** Now on the store's clock, in ms. */
+    protected abstract long nowMs();
+
+    /** The fields of upstream's status hash, typed; {@code slotOccupied} stored as exactly "1" or "0". */
+    record StoredStatus(boolean slotOccupied, int queueSize, int slotsInUse, int slotsTotal, long updatedAtMs) {
+    }
+
+    /** The store-time step of every polling wait below. */
+    static final Duration STEP = Duration.ofMillis(10);
+
+    /** Lets store time pass in steps until {@code probe} yields a value; fails after {@code max} of store time. */
+    <T> T untilPassed(Duration max, String what, Supplier<T> probe) {
+        long deadline = nowMs() + max.toMillis();
+        while (true) {
+            T v = probe.get();
+            if (v != null) {
+                return v;
+            }
+            if (nowMs() > deadline) {
+                throw new AssertionError("no " + what + " within " + max.toMillis() + " ms of store time");
+            }
+            pass(STEP);
+        }
+    }
 
     static QueueLimits limits(int slots, int maxQueue) {
         return new QueueLimits(slots, maxQueue, LONG, 0, 0, 0);
@@ -44,20 +74,18 @@ abstract class SlotStoreContract {
     // ----------------------------------------------------------------------------------------------------------
     // status hash
 
-    /** Checks the parsed status and the raw hash fields written by the last step. */
+    /** Checks the parsed status and the stored status fields written by the last step. */
     void assertStatus(boolean occupied, int waiting, int inUse, int total) {
         QueueStatusReader.Reading r = reader().readStatus();
         assertThat(r.source()).isEqualTo(source());
         assertThat(r.status()).as("parsed status").isEqualTo(new QueueStatus(occupied, waiting));
-        Map<String, String> h = rawStatusHash();
-        assertThat(h).as("raw status hash").containsEntry(QueueKeys.FIELD_SLOT_OCCUPIED, occupied ? "1" : "0")
-                .containsEntry(QueueKeys.FIELD_QUEUE_SIZE, Integer.toString(waiting))
-                .containsEntry(QueueKeys.FIELD_SLOTS_IN_USE, Integer.toString(inUse))
-                .containsEntry(QueueKeys.FIELD_SLOTS_TOTAL, Integer.toString(total))
-                .containsKey(QueueKeys.FIELD_UPDATED_AT);
-        long updatedAt = Long.parseLong(h.get(QueueKeys.FIELD_UPDATED_AT));
-        assertThat(updatedAt).as("updated_at is the step's time in ms")
-                .isBetween(System.currentTimeMillis() - 10_000, System.currentTimeMillis() + 1_000);
+        StoredStatus h = storedStatus().orElseThrow(() -> new AssertionError("no status stored"));
+        assertThat(h.slotOccupied()).as("stored slot_occupied").isEqualTo(occupied);
+        assertThat(h.queueSize()).as("stored queue_size").isEqualTo(waiting);
+        assertThat(h.slotsInUse()).as("stored slots_in_use").isEqualTo(inUse);
+        assertThat(h.slotsTotal()).as("stored slots_total").isEqualTo(total);
+        assertThat(h.updatedAtMs()).as("updated_at is the step's time in ms")
+                .isBetween(nowMs() - 10_000, nowMs() + 1_000);
     }
 
     @Test
@@ -66,7 +94,7 @@ abstract class SlotStoreContract {
         QueueStatusReader.Reading r = reader().readStatus();
         assertThat(r.status()).isEqualTo(QueueStatus.ZERO);
         assertThat(r.source()).isEqualTo(source());
-        assertThat(rawStatusHash()).isEmpty();
+        assertThat(storedStatus()).isEmpty();
     }
 
     @Test
@@ -252,21 +280,21 @@ abstract class SlotStoreContract {
         SlotStore s = store();
         QueueLimits l = new QueueLimits(1, 0, LONG, 300, 0, 0);
         assertThat(s.enqueue("a", l).admission()).isEqualTo(new Admission.Granted());
-        long t0 = System.nanoTime();
+        long t0 = nowMs();
         assertThat(s.enqueue("b", l).admission()).isEqualTo(new Admission.Queued(1));
         assertThat(s.enqueue("c", l).admission()).isEqualTo(new Admission.Queued(2));
         assertStatus(true, 2, 1, 1);
-        Transition t = Await.until(Duration.ofSeconds(5), "b and c to time out", () -> {
+        Transition t = untilPassed(Duration.ofSeconds(5), "b and c to time out", () -> {
             Transition x = s.sweep(l);
             return x.changes().isEmpty() ? null : x;
         });
-        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        long waitedMs = nowMs() - t0;
         assertThat(waitedMs).as("not before the 300 ms timeout").isGreaterThanOrEqualTo(280);
         assertThat(waitedMs).as("soon after the timeout").isLessThan(2_000);
         // Enqueued a few ms apart, both may time out in the same sweep or one after the other.
         List<QueueChange> all = new ArrayList<>(t.changes());
         if (all.size() < 2) {
-            all.addAll(Await.until(Duration.ofSeconds(2), "c to time out", () -> {
+            all.addAll(untilPassed(Duration.ofSeconds(2), "c to time out", () -> {
                 Transition x = s.sweep(l);
                 return x.changes().isEmpty() ? null : x.changes();
             }));
@@ -284,8 +312,7 @@ abstract class SlotStoreContract {
         s.enqueue("a", l);
         s.enqueue("b", l);
         assertThat(s.leave("a", l).changes()).contains(new QueueChange.Granted("b"));
-        long t0 = System.nanoTime();
-        Await.untilTrue(Duration.ofSeconds(3), "600 ms to pass", () -> System.nanoTime() - t0 > 600_000_000L);
+        pass(Duration.ofMillis(601));
         assertThat(s.sweep(l).changes()).isEmpty();
         assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
         assertStatus(true, 0, 1, 1);
@@ -295,23 +322,23 @@ abstract class SlotStoreContract {
     void maximumHoldExpiresAfterAnExpiringNoticeAndPromotesTheNext() {
         SlotStore s = store();
         QueueLimits l = new QueueLimits(1, 0, LONG, 0, 1_500, 1_400);
-        long t0 = System.nanoTime();
+        long t0 = nowMs();
         assertThat(s.enqueue("a", l).admission()).isEqualTo(new Admission.Granted());
         assertThat(s.enqueue("b", l).admission()).isEqualTo(new Admission.Queued(1));
         List<QueueChange> seen = new ArrayList<>();
         long[] expiringAt = {-1};
-        Transition expired = Await.until(Duration.ofSeconds(5), "a's hold to expire", () -> {
+        Transition expired = untilPassed(Duration.ofSeconds(5), "a's hold to expire", () -> {
             Transition x = s.sweep(l);
             for (QueueChange c : x.changes()) {
                 if (c instanceof QueueChange.Expiring && expiringAt[0] < 0) {
-                    expiringAt[0] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    expiringAt[0] = nowMs() - t0;
                     assertStatus(true, 1, 1, 1);
                 }
             }
             seen.addAll(x.changes());
             return x.changes().contains(new QueueChange.HoldExpired("a")) ? x : null;
         });
-        long expiredAt = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        long expiredAt = nowMs() - t0;
         assertThat(seen).as("notice first, then the end, then the next in line")
                 .containsExactly(new QueueChange.Expiring("a", 1), new QueueChange.HoldExpired("a"),
                         new QueueChange.Granted("b"));
@@ -329,7 +356,7 @@ abstract class SlotStoreContract {
         QueueLimits l = new QueueLimits(1, 0, LONG, 0, 300, 100);
         s.enqueue("a", l);
         List<QueueChange> seen = new ArrayList<>();
-        Await.until(Duration.ofSeconds(5), "a's hold to expire", () -> {
+        untilPassed(Duration.ofSeconds(5), "a's hold to expire", () -> {
             seen.addAll(s.sweep(l).changes());
             return seen.contains(new QueueChange.HoldExpired("a")) ? true : null;
         });
@@ -383,15 +410,15 @@ abstract class SlotStoreContract {
     void anExpiredHolderLeaseIsReclaimedAndTheSlotGoesToTheNext() {
         SlotStore s = store();
         QueueLimits l = new QueueLimits(1, 0, 600, 0, 0, 0);
-        long t0 = System.nanoTime();
+        long t0 = nowMs();
         s.enqueue("a", l);
         s.enqueue("b", l);
         // Only b's replica keeps renewing.
-        Transition t = Await.until(Duration.ofSeconds(5), "a's lease to be reclaimed", () -> {
+        Transition t = untilPassed(Duration.ofSeconds(5), "a's lease to be reclaimed", () -> {
             Transition x = s.renew(List.of("b"), l);
             return x.changes().isEmpty() ? null : x;
         });
-        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        long ms = nowMs() - t0;
         assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("a"), new QueueChange.Granted("b"));
         assertThat(ms).as("not before the 600 ms lease").isGreaterThanOrEqualTo(580).isLessThan(2_500);
         assertThat(s.membership("a")).isEqualTo(new Membership.Absent());
@@ -410,7 +437,7 @@ abstract class SlotStoreContract {
         s.enqueue("a", l);
         s.enqueue("b", l);
         s.enqueue("c", l);
-        Transition t = Await.until(Duration.ofSeconds(5), "b's lease to be reclaimed", () -> {
+        Transition t = untilPassed(Duration.ofSeconds(5), "b's lease to be reclaimed", () -> {
             Transition x = s.renew(List.of("a", "c"), l);
             return x.changes().isEmpty() ? null : x;
         });
@@ -427,16 +454,12 @@ abstract class SlotStoreContract {
         QueueLimits l = new QueueLimits(1, 0, 800, 0, 0, 0);
         s.enqueue("a", l);
         s.enqueue("b", l);
-        long t0 = System.nanoTime();
+        long t0 = nowMs();
         List<QueueChange> changes = new ArrayList<>();
-        while (System.nanoTime() - t0 < 2_000_000_000L) {
+        while (nowMs() - t0 < 2_000) {
             changes.addAll(s.renew(List.of("a", "b"), l).changes());
             changes.addAll(s.sweep(l).changes());
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
+            pass(Duration.ofMillis(50));
         }
         assertThat(changes).as("two and a half leases long, nothing lost").isEmpty();
         assertThat(s.membership("a")).isEqualTo(new Membership.Holding());
@@ -478,8 +501,7 @@ abstract class SlotStoreContract {
             s.enqueue(id, l);
         }
         // Nobody renews: all four leases run out; a renew naming them must not report them twice.
-        long t0 = System.nanoTime();
-        Await.untilTrue(Duration.ofSeconds(3), "400 ms to pass", () -> System.nanoTime() - t0 > 400_000_000L);
+        pass(Duration.ofMillis(401));
         Transition t = s.renew(List.of("a", "b", "c", "d"), l);
         Set<String> ids = new HashSet<>();
         for (QueueChange c : t.changes()) {

@@ -1,6 +1,7 @@
 package io.opentalking.controlplane.store.memory;
 
 import io.opentalking.controlplane.events.EventBus;
+import io.opentalking.controlplane.events.Listeners;
 import io.opentalking.controlplane.events.SessionEvent;
 import io.opentalking.controlplane.events.StoredEvent;
 
@@ -11,14 +12,11 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Consumer;
 
 /** Per-session event logs and live listeners for a single replica. Logs are dropped after {@code ttl} idle. */
 public final class MemoryEventBus implements EventBus {
-    static final int LOG_LENGTH = 64;
     /** In memory, a finished session's log is kept for a minute (enough for late subscribers), not ten. */
     static final long FINAL_KEEP_MS = 60_000;
     static final int MAX_FINAL_LOGS = 10_000;
@@ -27,10 +25,13 @@ public final class MemoryEventBus implements EventBus {
     private final java.util.Queue<String> finishedOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicInteger finishedCount = new java.util.concurrent.atomic.AtomicInteger();
 
+    private static final Runnable NOTHING = () -> {
+    };
+
     private final Clock clock;
     private final Duration ttl;
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
-    private final Map<String, Set<Consumer<StoredEvent>>> listeners = new ConcurrentHashMap<>();
+    private final Listeners listeners = new Listeners();
 
     private static final class Log {
         final Deque<StoredEvent> events = new ArrayDeque<>();
@@ -61,9 +62,7 @@ public final class MemoryEventBus implements EventBus {
                 log.events.removeFirst();
             }
         }
-        for (Consumer<StoredEvent> l : listeners.getOrDefault(sessionId, Set.of())) {
-            l.accept(stored);
-        }
+        listeners.deliver(sessionId, stored);
         if (event.isFinal()) {
             finishedOrder.add(sessionId);
             if (finishedCount.incrementAndGet() > MAX_FINAL_LOGS) {
@@ -110,11 +109,8 @@ public final class MemoryEventBus implements EventBus {
 
     @Override
     public Subscription subscribe(String sessionId, Consumer<StoredEvent> listener) {
-        listeners.computeIfAbsent(sessionId, k -> new CopyOnWriteArraySet<>()).add(listener);
-        return () -> listeners.computeIfPresent(sessionId, (k, set) -> {
-            set.remove(listener);
-            return set.isEmpty() ? null : set;
-        });
+        listeners.add(sessionId, listener, NOTHING);
+        return () -> listeners.remove(sessionId, listener, NOTHING);
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.opentalking.controlplane.store.memory;
 import io.opentalking.controlplane.queue.Admission;
 import io.opentalking.controlplane.queue.Membership;
 import io.opentalking.controlplane.queue.QueueChange;
-import io.opentalking.controlplane.queue.QueueKeys;
 import io.opentalking.controlplane.queue.QueueLimits;
 import io.opentalking.controlplane.queue.QueueStatus;
 import io.opentalking.controlplane.queue.QueueStatusReader;
@@ -18,6 +17,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The slot queue for a single replica, in memory, with the same step semantics as the Redis scripts: every
@@ -32,7 +32,12 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     private final Map<String, Long> expiringAt = new HashMap<>();
     /** Sessions that left recently, with when to forget them: a renewal then reads "left", not "lease lost". */
     private final Map<String, Long> left = new HashMap<>();
-    private volatile Map<String, String> statusHash = Map.of();
+    /** What the last step left, as the Redis store's status hash says it; empty before the first step. */
+    private volatile Optional<Status> status = Optional.empty();
+
+    /** The status the last step wrote, in the shape of upstream's status hash, with typed fields. */
+    public record Status(boolean slotOccupied, int queueSize, int slotsInUse, int slotsTotal, long updatedAtMs) {
+    }
 
     public MemorySlotStore(Clock clock) {
         this.clock = clock;
@@ -127,12 +132,13 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
 
     @Override
     public Reading readStatus() {
-        return new Reading(QueueStatus.parse(statusHash), Source.MEMORY);
+        return new Reading(status.map(s -> new QueueStatus(s.slotOccupied(), s.queueSize())).orElse(QueueStatus.ZERO),
+                Source.MEMORY);
     }
 
-    /** The raw status hash, for tests and the doctor. */
-    public Map<String, String> statusHash() {
-        return statusHash;
+    /** The status as the last step wrote it, for tests. */
+    public Optional<Status> status() {
+        return status;
     }
 
     private void reclaim(long now, List<QueueChange> changes) {
@@ -217,13 +223,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
 
     private Transition finish(Admission admission, List<QueueChange> changes, List<String> before, long now,
                               QueueLimits limits) {
-        Map<String, String> h = new LinkedHashMap<>();
-        h.put(QueueKeys.FIELD_SLOT_OCCUPIED, holders.isEmpty() ? "0" : "1");
-        h.put(QueueKeys.FIELD_QUEUE_SIZE, Integer.toString(waiting.size()));
-        h.put(QueueKeys.FIELD_SLOTS_IN_USE, Integer.toString(holders.size()));
-        h.put(QueueKeys.FIELD_SLOTS_TOTAL, Integer.toString(limits.slots()));
-        h.put(QueueKeys.FIELD_UPDATED_AT, Long.toString(now));
-        statusHash = Map.copyOf(h);
+        status = Optional.of(new Status(!holders.isEmpty(), waiting.size(), holders.size(), limits.slots(), now));
         return new Transition(admission, changes, before, List.copyOf(waiting.keySet()), holders.size());
     }
 }

@@ -1,8 +1,14 @@
 package io.opentalking.controlplane.store.redis;
 
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.opentalking.controlplane.faults.StoreException;
+import io.opentalking.controlplane.faults.StoreReplyException;
+import io.opentalking.controlplane.faults.StoreTimeoutException;
+import io.opentalking.controlplane.faults.StoreUnavailableException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,71 +18,82 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
-/** Runs one command or script with a deadline, turning every failure into the caller's exception type. */
+/**
+ * Runs one command or script with a deadline, turning every failure into a {@link StoreException} that names the
+ * store and the operation ({@code what}).
+ */
 final class RedisCalls {
-    /** Any failure of a Redis call: not connected, timed out, or an error reply. */
-    static final class Failure extends Exception {
-        Failure(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
     private final RedisConnections connections;
+    private final String store;
 
     RedisCalls(RedisConnections connections) {
         this.connections = connections;
+        this.store = connections.config().describe();
     }
 
-    <T> T call(Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command, Duration timeout)
-            throws Failure {
-        return await(dispatch(command), timeout);
+    /** The store's name for messages (no password). */
+    String store() {
+        return store;
+    }
+
+    <T> T call(String what, Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command,
+               Duration timeout) {
+        return await(what, dispatch(what, command), timeout);
     }
 
     /** Sends a command without waiting; fails at once when not connected. */
-    <T> java.util.concurrent.CompletableFuture<T> dispatch(
-            Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command) throws Failure {
+    <T> CompletableFuture<T> dispatch(String what,
+                                      Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command) {
         RedisAsyncCommands<String, String> async = connections.commands()
-                .orElseThrow(() -> new Failure("not connected to Redis", null)).async();
+                .orElseThrow(() -> StoreUnavailableException.notConnected(store, what)).async();
         try {
             // Dispatch itself can throw (e.g. "cannot be started once stopped" once the client is shut down).
             return command.apply(async).toCompletableFuture();
         } catch (RuntimeException e) {
-            throw new Failure("Redis call failed: " + e.getMessage(), e);
+            throw StoreUnavailableException.failed(store, what, e);
         }
     }
 
     /** Waits for a dispatched command; the caller's timeout, not the command's, bounds the wait. */
-    static <T> T await(java.util.concurrent.CompletableFuture<T> f, Duration timeout) throws Failure {
+    <T> T await(String what, CompletableFuture<T> f, Duration timeout) {
         try {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new Failure("Redis did not answer within " + timeout.toMillis() + " ms", e);
+            throw StoreTimeoutException.after(store, what, timeout, e);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failure("interrupted", e);
+            throw StoreUnavailableException.interrupted(store, what, e);
         } catch (ExecutionException e) {
-            throw new Failure("Redis call failed: " + e.getCause().getMessage(), e.getCause());
+            throw classify(what, e.getCause(), timeout);
         } catch (RuntimeException e) {
-            throw new Failure("Redis call failed: " + e.getMessage(), e);
+            throw classify(what, e, timeout);
         }
     }
 
+    private StoreException classify(String what, Throwable cause, Duration timeout) {
+        return switch (cause) {
+            case StoreException s -> s;
+            case RedisCommandTimeoutException t -> StoreTimeoutException.after(store, what, timeout, t);
+            case RedisCommandExecutionException x -> StoreReplyException.errorReply(store, what, x);
+            default -> StoreUnavailableException.failed(store, what, cause);
+        };
+    }
+
     /** EVALSHA, loading the script once more if Redis forgot it (after a restart). */
-    <T> T script(Script script, ScriptOutputType type, String[] keys, String[] args, Duration timeout)
-            throws Failure {
+    <T> T script(String what, Script script, ScriptOutputType type, String[] keys, String[] args, Duration timeout) {
         try {
-            return call(c -> c.<T>evalsha(script.sha(), type, keys, args), timeout);
-        } catch (Failure e) {
+            return call(what, c -> c.<T>evalsha(script.sha(), type, keys, args), timeout);
+        } catch (StoreException e) {
             if (!(e.getCause() instanceof RedisNoScriptException)) {
                 throw e;
             }
-            return call(c -> c.<T>eval(script.body(), type, keys, args), timeout);
+            return call(what, c -> c.<T>eval(script.body(), type, keys, args), timeout);
         }
     }
 

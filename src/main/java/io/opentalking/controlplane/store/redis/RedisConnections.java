@@ -1,7 +1,9 @@
 package io.opentalking.controlplane.store.redis;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -10,10 +12,14 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.opentalking.controlplane.config.StoreConfig;
 
+import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The Redis client and its two connections (commands, pub/sub). Connecting happens in the background and is
@@ -36,6 +42,9 @@ final class RedisConnections implements AutoCloseable {
     private volatile String lastError = "not connected to Redis yet";
     private volatile boolean closed;
     private final Thread connector;
+    /** Told, on a thread of their own, each time the pub/sub connection is (re)connected. */
+    private final List<Consumer<StatefulRedisPubSubConnection<String, String>>> pubsubReady =
+            new CopyOnWriteArrayList<>();
 
     RedisConnections(StoreConfig cfg) {
         this.cfg = cfg;
@@ -64,7 +73,15 @@ final class RedisConnections implements AutoCloseable {
                     commands = client.connect(StringCodec.UTF8, uri);
                 }
                 if (pubsub == null) {
-                    pubsub = client.connectPubSub(StringCodec.UTF8, uri);
+                    StatefulRedisPubSubConnection<String, String> ps = client.connectPubSub(StringCodec.UTF8, uri);
+                    ps.addListener(new RedisConnectionStateListener() {
+                        @Override
+                        public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                            announce(ps);
+                        }
+                    });
+                    pubsub = ps;
+                    announce(ps);
                 }
                 firstConnect.complete(null);
                 firstAttempt.complete(null);
@@ -83,6 +100,30 @@ final class RedisConnections implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Calls {@code ready} each time the pub/sub connection is connected: at once if it is already, after the
+     * first connect, and after every reconnect. Calls may repeat; {@code ready} must be idempotent.
+     */
+    void onPubSubReady(Consumer<StatefulRedisPubSubConnection<String, String>> ready) {
+        pubsubReady.add(ready);
+        StatefulRedisPubSubConnection<String, String> ps = pubsub;
+        if (ps != null) {
+            Thread.ofVirtual().name("redis-pubsub-ready").start(() -> ready.accept(ps));
+        }
+    }
+
+    /** Off the event loop: Lettuce calls connection listeners there, and the callbacks send commands and wait. */
+    private void announce(StatefulRedisPubSubConnection<String, String> ps) {
+        if (closed) {
+            return;
+        }
+        Thread.ofVirtual().name("redis-pubsub-ready").start(() -> pubsubReady.forEach(r -> r.accept(ps)));
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     /** Waits up to {@code max} for the first connection, for start-up banners and the doctor. */

@@ -10,17 +10,22 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.opentalking.controlplane.events.EventBus;
+import io.opentalking.controlplane.events.Listeners;
 import io.opentalking.controlplane.events.SessionEvent;
 import io.opentalking.controlplane.events.StoredEvent;
-import io.opentalking.controlplane.queue.QueueKeys;
+import io.opentalking.controlplane.faults.StoreException;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -30,16 +35,22 @@ import java.util.regex.Pattern;
  */
 final class RedisEventBus implements EventBus {
     private static final System.Logger LOG = System.getLogger(RedisEventBus.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = RedisJson.MAPPER;
     private static final RedisCalls.Script PUBLISH = RedisCalls.Script.load("/redis/publish_event.lua");
     private static final Pattern STREAM_ID = Pattern.compile("\\d+-\\d+");
-    private static final int LOG_LENGTH = 64;
 
     private final RedisCalls calls;
     private final RedisConnections connections;
     private final Duration timeout;
     private final Duration ttl;
-    private final Map<String, Set<Consumer<StoredEvent>>> listeners = new ConcurrentHashMap<>();
+    private static final int RESUBSCRIBE_ATTEMPTS = 20;
+    private static final Duration RESUBSCRIBE_PAUSE = Duration.ofMillis(100);
+
+    private final Listeners listeners = new Listeners();
+    private final Object lock = new Object();
+    /** Set once the message listener is on the pub/sub connection (Lettuce keeps it across reconnects). */
+    private final AtomicBoolean delivering = new AtomicBoolean();
+    /** The pub/sub connection once it exists; null before, when there is nothing to send SUBSCRIBE on. */
     private volatile StatefulRedisPubSubConnection<String, String> attached;
 
     RedisEventBus(RedisCalls calls, RedisConnections connections, Duration timeout, Duration ttl) {
@@ -47,18 +58,19 @@ final class RedisEventBus implements EventBus {
         this.connections = connections;
         this.timeout = timeout;
         this.ttl = ttl;
+        connections.onPubSubReady(this::ready);
     }
 
     @Override
     public boolean publish(String sessionId, SessionEvent event) {
         try {
             String data = JSON.writeValueAsString(event.data());
-            calls.script(PUBLISH, ScriptOutputType.VALUE, new String[]{QueueKeys.eventLog(sessionId)},
-                    new String[]{QueueKeys.eventsChannel(sessionId), event.name(), data,
+            calls.script("event publish", PUBLISH, ScriptOutputType.VALUE, new String[]{RedisKeys.eventLog(sessionId)},
+                    new String[]{RedisKeys.eventsChannel(sessionId), event.name(), data,
                             Long.toString((event.isFinal() ? FINAL_LOG_TTL : ttl).toSeconds()),
                             Integer.toString(LOG_LENGTH)}, timeout);
             return true;
-        } catch (RedisCalls.Failure | IOException e) {
+        } catch (StoreException | IOException e) {
             LOG.log(System.Logger.Level.WARNING, "could not publish {0} for session {1}: {2}", event.name(),
                     sessionId, e.getMessage());
             return false;
@@ -67,18 +79,18 @@ final class RedisEventBus implements EventBus {
 
     @Override
     public List<StoredEvent> since(String sessionId, String afterId) {
-        String key = QueueKeys.eventLog(sessionId);
+        String key = RedisKeys.eventLog(sessionId);
         try {
             List<StreamMessage<String, String>> msgs;
             if (afterId == null || !STREAM_ID.matcher(afterId).matches()) {
-                msgs = calls.call(c -> c.xrevrange(key, Range.unbounded(), Limit.create(0, 1)), timeout);
+                msgs = calls.call("event replay", c -> c.xrevrange(key, Range.unbounded(), Limit.create(0, 1)), timeout);
             } else {
-                msgs = calls.call(c -> c.xrange(key, Range.from(Range.Boundary.excluding(afterId),
+                msgs = calls.call("event replay", c -> c.xrange(key, Range.from(Range.Boundary.excluding(afterId),
                         Range.Boundary.unbounded())), timeout);
             }
             return msgs.stream().map(m -> stored(m.getId(), m.getBody().get("event"), m.getBody().get("data")))
                     .filter(java.util.Objects::nonNull).toList();
-        } catch (RedisCalls.Failure e) {
+        } catch (StoreException e) {
             LOG.log(System.Logger.Level.DEBUG, "event replay failed for {0}: {1}", sessionId, e.getMessage());
             return List.of();
         }
@@ -86,63 +98,108 @@ final class RedisEventBus implements EventBus {
 
     @Override
     public Subscription subscribe(String sessionId, Consumer<StoredEvent> listener) {
-        String channel = QueueKeys.eventsChannel(sessionId);
-        boolean first = listeners.computeIfAbsent(channel, k -> new CopyOnWriteArraySet<>()).add(listener)
-                && listeners.get(channel).size() == 1;
-        StatefulRedisPubSubConnection<String, String> ps = attach();
-        if (first && ps != null) {
-            try {
-                ps.async().subscribe(channel).toCompletableFuture().get(timeout.toMillis(),
-                        java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                LOG.log(System.Logger.Level.DEBUG, "subscribe {0} failed: {1}", channel, e.getMessage());
+        String channel = RedisKeys.eventsChannel(sessionId);
+        List<CompletableFuture<Void>> sent = new ArrayList<>(1);
+        // One lock for the listener sets, the SUBSCRIBE/UNSUBSCRIBE order on the wire and the (re)connect
+        // resubscription, so none of them can interleave with another.
+        synchronized (lock) {
+            if (attached == null) {
+                connections.pubsub().ifPresent(this::attach);
             }
+            listeners.add(channel, listener, () -> send(channel, true).ifPresent(sent::add));
         }
-        return () -> listeners.computeIfPresent(channel, (k, set) -> {
-            set.remove(listener);
-            if (set.isEmpty()) {
-                StatefulRedisPubSubConnection<String, String> p = attached;
-                if (p != null) {
-                    p.async().unsubscribe(channel);
-                }
-                return null;
+        // Wait for Redis to confirm outside the lock: an event published right after this returns is seen.
+        sent.forEach(f -> await(f, channel));
+        return () -> {
+            synchronized (lock) {
+                listeners.remove(channel, listener, () -> send(channel, false));
             }
-            return set;
-        });
+        };
     }
 
-    /** Adds our listener to the pub/sub connection once it exists, and subscribes channels opened before. */
-    private synchronized StatefulRedisPubSubConnection<String, String> attach() {
-        if (attached != null) {
-            return attached;
-        }
-        StatefulRedisPubSubConnection<String, String> ps = connections.pubsub().orElse(null);
+    /** (Un)subscribes one channel without waiting; nothing to send before the pub/sub connection is up. */
+    private Optional<CompletableFuture<Void>> send(String channel, boolean subscribe) {
+        StatefulRedisPubSubConnection<String, String> ps = attached;
         if (ps == null) {
-            return null;
+            return Optional.empty();
         }
-        ps.addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, String message) {
-                deliver(channel, message);
+        try {
+            return Optional.of((subscribe ? ps.async().subscribe(channel) : ps.async().unsubscribe(channel))
+                    .toCompletableFuture());
+        } catch (RuntimeException e) {
+            // Disconnected: the resubscription on reconnect sends it.
+            LOG.log(System.Logger.Level.DEBUG, "(un)subscribe {0} not sent: {1}", channel, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void await(CompletableFuture<Void> f, String channels) {
+        try {
+            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.DEBUG, "subscribe {0} failed: {1}", channels, e.getMessage());
+        }
+    }
+
+    /**
+     * The pub/sub connection is (re)connected: subscribe every channel that has a listener, including those
+     * subscribed while it was down or not yet made. Retried briefly, as Lettuce may report the connection a
+     * moment before it takes commands.
+     */
+    private void ready(StatefulRedisPubSubConnection<String, String> ps) {
+        for (int attempt = 0; attempt < RESUBSCRIBE_ATTEMPTS && !connections.isClosed(); attempt++) {
+            CompletableFuture<Void> f;
+            synchronized (lock) {
+                attach(ps);
+                String[] channels = listeners.keys().toArray(String[]::new);
+                if (channels.length == 0) {
+                    return;
+                }
+                try {
+                    f = ps.async().subscribe(channels).toCompletableFuture();
+                } catch (RuntimeException e) {
+                    f = CompletableFuture.failedFuture(e);
+                }
             }
-        });
-        attached = ps;
-        if (!listeners.isEmpty()) {
-            ps.async().subscribe(listeners.keySet().toArray(String[]::new));
+            try {
+                f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.log(System.Logger.Level.DEBUG, "resubscribe failed (attempt {0}): {1}", attempt + 1,
+                        e.getMessage());
+            }
+            try {
+                Thread.sleep(RESUBSCRIBE_PAUSE.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
         }
-        return ps;
+    }
+
+    /** Puts the message listener on the connection once (Lettuce keeps it across reconnects). Under the lock. */
+    private void attach(StatefulRedisPubSubConnection<String, String> ps) {
+        if (delivering.compareAndSet(false, true)) {
+            ps.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    deliver(channel, message);
+                }
+            });
+        }
+        attached = ps;
     }
 
     private void deliver(String channel, String message) {
-        Set<Consumer<StoredEvent>> set = listeners.get(channel);
-        if (set == null) {
-            return;
-        }
         try {
             JsonNode n = JSON.readTree(message);
             StoredEvent e = stored(n.path("id").asText(), n.path("event").asText(), n.path("data").toString());
             if (e != null) {
-                set.forEach(l -> l.accept(e));
+                listeners.deliver(channel, e);
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "unreadable event on {0}", channel);

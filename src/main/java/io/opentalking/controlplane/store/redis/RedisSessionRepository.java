@@ -1,11 +1,10 @@
 package io.opentalking.controlplane.store.redis;
 
 import io.lettuce.core.ScriptOutputType;
-import io.opentalking.controlplane.queue.QueueKeys;
+import io.opentalking.controlplane.faults.StoreReplyException;
 import io.opentalking.controlplane.sessions.Session;
 import io.opentalking.controlplane.sessions.SessionRepository;
 import io.opentalking.controlplane.sessions.SessionState;
-import io.opentalking.controlplane.sessions.SessionStoreException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -48,24 +47,21 @@ final class RedisSessionRepository implements SessionRepository {
             args.add(k);
             args.add(v);
         });
-        try {
-            calls.script(CREATE, ScriptOutputType.INTEGER, new String[]{QueueKeys.session(s.id())},
-                    args.toArray(String[]::new), timeout);
-        } catch (RedisCalls.Failure e) {
-            throw new SessionStoreException(e.getMessage(), e);
-        }
+        calls.script("session create", CREATE, ScriptOutputType.INTEGER, new String[]{RedisKeys.session(s.id())},
+                args.toArray(String[]::new), timeout);
     }
 
     @Override
     public Optional<Session> find(String id) {
         try {
-            Map<String, String> h = calls.call(c -> c.hgetall(QueueKeys.session(id)), timeout);
+            Map<String, String> h = calls.call("session find", c -> c.hgetall(RedisKeys.session(id)), timeout);
             return toSession(id, h);
-        } catch (RedisCalls.Failure e) {
+        } catch (StoreReplyException e) {
+            // A key of another type under our name is not a session (upstream data or a hand-made key).
             if (String.valueOf(e.getMessage()).contains("WRONGTYPE")) {
                 return Optional.empty();
             }
-            throw new SessionStoreException(e.getMessage(), e);
+            throw e;
         }
     }
 
@@ -75,29 +71,21 @@ final class RedisSessionRepository implements SessionRepository {
         List<String> args = new ArrayList<>(List.of(to.wireName(), reason, Instant.now().toString(),
                 Long.toString(ttl.toMillis())));
         from.forEach(s -> args.add(s.wireName()));
-        try {
-            List<Object> flat = calls.script(TRANSITION, ScriptOutputType.MULTI,
-                    new String[]{QueueKeys.session(id)}, args.toArray(String[]::new), timeout);
-            if (flat == null || flat.isEmpty()) {
-                return Optional.empty();
-            }
-            Map<String, String> h = new LinkedHashMap<>();
-            for (int i = 0; i + 1 < flat.size(); i += 2) {
-                h.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
-            }
-            return toSession(id, h);
-        } catch (RedisCalls.Failure e) {
-            throw new SessionStoreException(e.getMessage(), e);
+        List<Object> flat = calls.script("session transition", TRANSITION, ScriptOutputType.MULTI,
+                new String[]{RedisKeys.session(id)}, args.toArray(String[]::new), timeout);
+        if (flat == null || flat.isEmpty()) {
+            return Optional.empty();
         }
+        Map<String, String> h = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            h.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
+        }
+        return toSession(id, h);
     }
 
     @Override
     public void delete(String id) {
-        try {
-            calls.call(c -> c.del(QueueKeys.session(id)), timeout);
-        } catch (RedisCalls.Failure e) {
-            throw new SessionStoreException(e.getMessage(), e);
-        }
+        calls.call("session delete", c -> c.del(RedisKeys.session(id)), timeout);
     }
 
     /** Garbage in a record never breaks a request: unknown states read as error, bad times as now. */

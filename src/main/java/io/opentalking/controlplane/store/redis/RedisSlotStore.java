@@ -3,14 +3,14 @@ package io.opentalking.controlplane.store.redis;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.ScriptOutputType;
+import io.opentalking.controlplane.faults.StoreException;
+import io.opentalking.controlplane.faults.StoreReplyException;
 import io.opentalking.controlplane.queue.Admission;
 import io.opentalking.controlplane.queue.Membership;
 import io.opentalking.controlplane.queue.QueueChange;
-import io.opentalking.controlplane.queue.QueueKeys;
 import io.opentalking.controlplane.queue.QueueLimits;
 import io.opentalking.controlplane.queue.QueueStatus;
 import io.opentalking.controlplane.queue.QueueStatusReader;
-import io.opentalking.controlplane.queue.QueueStoreException;
 import io.opentalking.controlplane.queue.SlotStore;
 import io.opentalking.controlplane.queue.Transition;
 
@@ -25,12 +25,14 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** The slot queue in Redis: every step is one Lua script run (see {@code slot_queue.lua}). */
 final class RedisSlotStore implements SlotStore, QueueStatusReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = RedisJson.MAPPER;
     private static final RedisCalls.Script SCRIPT = RedisCalls.Script.load("/redis/slot_queue.lua");
-    private static final String[] KEYS = {QueueKeys.HOLDERS, QueueKeys.WAITING, QueueKeys.WAIT_LEASES,
-            QueueKeys.WAIT_DEADLINES, QueueKeys.HOLD_DEADLINES, QueueKeys.EXPIRING_AT, QueueKeys.SEQUENCE,
-            QueueKeys.STATUS_HASH, QueueKeys.EPOCH, QueueKeys.QUIET,
-            QueueKeys.LEFT};
+    private static final String[] KEYS = {RedisKeys.HOLDERS, RedisKeys.WAITING, RedisKeys.WAIT_LEASES,
+            RedisKeys.WAIT_DEADLINES, RedisKeys.HOLD_DEADLINES, RedisKeys.EXPIRING_AT, RedisKeys.SEQUENCE,
+            RedisKeys.STATUS_HASH, RedisKeys.EPOCH, RedisKeys.QUIET,
+            RedisKeys.LEFT};
+
+    private static final String STATUS_READ = "queue status read";
 
     private final RedisCalls calls;
     private final Duration stepTimeout;
@@ -67,23 +69,20 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
 
     @Override
     public Membership membership(String sessionId) {
-        try {
-            Double held = calls.call(c -> c.zscore(QueueKeys.HOLDERS, sessionId), readTimeout);
-            if (held != null) {
-                return new Membership.Holding();
-            }
-            Long rank = calls.call(c -> c.zrank(QueueKeys.WAITING, sessionId), readTimeout);
-            return rank == null ? new Membership.Absent() : new Membership.Waiting(rank.intValue() + 1);
-        } catch (RedisCalls.Failure e) {
-            throw new QueueStoreException(e.getMessage(), e);
+        Double held = calls.call("queue membership", c -> c.zscore(RedisKeys.HOLDERS, sessionId), readTimeout);
+        if (held != null) {
+            return new Membership.Holding();
         }
+        Long rank = calls.call("queue membership", c -> c.zrank(RedisKeys.WAITING, sessionId), readTimeout);
+        return rank == null ? new Membership.Absent() : new Membership.Waiting(rank.intValue() + 1);
     }
 
     @Override
     public Reading readStatus() {
         try {
-            return new Reading(QueueStatus.parse(RedisCalls.await(sharedStatusRead(), readTimeout)), Source.REDIS);
-        } catch (RedisCalls.Failure e) {
+            return new Reading(RedisStatusHash.parse(calls.await(STATUS_READ, sharedStatusRead(), readTimeout)),
+                    Source.REDIS);
+        } catch (StoreException e) {
             return new Reading(QueueStatus.ZERO, Source.UNAVAILABLE);
         }
     }
@@ -93,7 +92,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
      * not one per request); the answer is never older than that round trip. Each reader still waits at most
      * the read timeout.
      */
-    private CompletableFuture<Map<String, String>> sharedStatusRead() throws RedisCalls.Failure {
+    private CompletableFuture<Map<String, String>> sharedStatusRead() {
         while (true) {
             CompletableFuture<Map<String, String>> running = statusRead.get();
             if (running != null) {
@@ -102,7 +101,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
             CompletableFuture<Map<String, String>> mine = new CompletableFuture<>();
             if (statusRead.compareAndSet(null, mine)) {
                 try {
-                    calls.dispatch(c -> c.hgetall(QueueKeys.STATUS_HASH)).whenComplete((hash, error) -> {
+                    calls.dispatch(STATUS_READ, c -> c.hgetall(RedisKeys.STATUS_HASH)).whenComplete((hash, error) -> {
                         statusRead.compareAndSet(mine, null);
                         if (error != null) {
                             mine.completeExceptionally(error);
@@ -110,7 +109,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
                             mine.complete(hash);
                         }
                     });
-                } catch (RedisCalls.Failure e) {
+                } catch (StoreException e) {
                     statusRead.compareAndSet(mine, null);
                     mine.completeExceptionally(e);
                 }
@@ -124,23 +123,24 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
                 Long.toString(l.leaseMs()), Long.toString(l.waitTimeoutMs()), Long.toString(l.maxHoldMs()),
                 Long.toString(l.expiringNoticeMs()), knownEpoch));
         args.addAll(ids);
-        String json;
-        try {
-            json = calls.script(SCRIPT, ScriptOutputType.VALUE, KEYS, args.toArray(String[]::new), stepTimeout);
-        } catch (RedisCalls.Failure e) {
-            throw new QueueStoreException("queue step " + op + " failed: " + e.getMessage(), e);
-        }
+        String what = "queue step " + op;
+        String json = calls.script(what, SCRIPT, ScriptOutputType.VALUE, KEYS, args.toArray(String[]::new),
+                stepTimeout);
         JsonNode root;
         try {
             root = JSON.readTree(json);
         } catch (IOException e) {
-            throw new QueueStoreException("unreadable queue step result", e);
+            throw StoreReplyException.unreadable(calls.store(), what, "not JSON", e);
         }
         String epoch = root.path("epoch").asText("");
         if (!epoch.isEmpty()) {
             knownEpoch = epoch;
         }
-        return parse(root);
+        try {
+            return parse(root);
+        } catch (IllegalArgumentException e) {
+            throw StoreReplyException.unreadable(calls.store(), what, e.getMessage(), e);
+        }
     }
 
     static Transition parse(JsonNode root) {
@@ -163,7 +163,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
                 case "expiring" -> new QueueChange.Expiring(sid, c.get(2).asLong());
                 case "left_holding" -> new QueueChange.Left(sid, true);
                 case "left_waiting" -> new QueueChange.Left(sid, false);
-                default -> throw new QueueStoreException("unknown queue change " + c.get(0).asText(), null);
+                default -> throw new IllegalArgumentException("unknown queue change " + c.get(0).asText());
             });
         }
         return new Transition(admission, changes, strings(root.path("before")), strings(root.path("after")),

@@ -1,11 +1,10 @@
 package io.opentalking.controlplane.store.redis;
 
-import io.opentalking.controlplane.Stores;
+import io.opentalking.controlplane.faults.StoreException;
 import io.opentalking.controlplane.config.StoreConfig;
 import io.opentalking.controlplane.queue.Admission;
 import io.opentalking.controlplane.queue.QueueChange;
 import io.opentalking.controlplane.queue.QueueLimits;
-import io.opentalking.controlplane.queue.QueueStoreException;
 import io.opentalking.controlplane.queue.SlotStore;
 import io.opentalking.controlplane.queue.Transition;
 import io.opentalking.controlplane.testing.RedisServerProcess;
@@ -23,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RedisRestartIT {
     private static final QueueLimits LIMITS = new QueueLimits(1, 0, 1500, 0, 0, 0);
 
-    private static Stores open(RedisServerProcess redis) {
+    private static RedisStores open(RedisServerProcess redis) {
         return RedisStores.open(new StoreConfig(StoreConfig.StoreMode.REDIS, Optional.of(URI.create(redis.url())),
                 Duration.ofMillis(250), Duration.ofMillis(1000), Duration.ofMillis(1000)), Duration.ofMinutes(5));
     }
@@ -33,7 +32,7 @@ class RedisRestartIT {
         while (true) {
             try {
                 return step.get();
-            } catch (QueueStoreException e) {
+            } catch (StoreException e) {
                 if (System.currentTimeMillis() > deadline) {
                     throw e;
                 }
@@ -45,8 +44,8 @@ class RedisRestartIT {
     @Test
     void afterALostQueueNothingIsGrantedForOneLease() throws Exception {
         try (RedisServerProcess redis = new RedisServerProcess()) {
-            Stores a = open(redis);
-            Stores b = open(redis);
+            RedisStores a = open(redis);
+            RedisStores b = open(redis);
             try {
                 SlotStore qa = a.slots();
                 SlotStore qb = b.slots();
@@ -72,8 +71,8 @@ class RedisRestartIT {
                 assertThat(granted).isTrue();
                 assertThat(System.currentTimeMillis() - restarted).isGreaterThanOrEqualTo(LIMITS.leaseMs() - 200);
             } finally {
-                a.closer().close();
-                b.closer().close();
+                a.close();
+                b.close();
             }
         }
     }
@@ -81,11 +80,11 @@ class RedisRestartIT {
     @Test
     void aFreshQueueGrantsAtOnce() throws Exception {
         try (RedisServerProcess redis = new RedisServerProcess()) {
-            Stores a = open(redis);
+            RedisStores a = open(redis);
             try {
                 assertThat(a.slots().enqueue("first", LIMITS).admission()).isInstanceOf(Admission.Granted.class);
             } finally {
-                a.closer().close();
+                a.close();
             }
         }
     }

@@ -1,4 +1,6 @@
-package io.opentalking.controlplane.queue;
+package io.opentalking.controlplane.store.redis;
+
+import io.opentalking.controlplane.queue.QueueStatus;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,7 +12,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The lenient parsing of the status hash (CONTRACT §1 /queue/status). */
-class QueueStatusParseTest {
+class RedisStatusHashTest {
 
     @ParameterizedTest(name = "slot_occupied=''{0}'' -> {1}")
     @CsvSource(delimiter = '|', ignoreLeadingAndTrailingWhitespace = false, value = {
@@ -33,7 +35,7 @@ class QueueStatusParseTest {
             "1.0|false",
     })
     void slotOccupiedIsTruthyOnlyFor1TrueYesOn(String raw, boolean expected) {
-        QueueStatus s = QueueStatus.parse(Map.of(QueueKeys.FIELD_SLOT_OCCUPIED, raw, QueueKeys.FIELD_QUEUE_SIZE, "4"));
+        QueueStatus s = RedisStatusHash.parse(Map.of(RedisKeys.FIELD_SLOT_OCCUPIED, raw, RedisKeys.FIELD_QUEUE_SIZE, "4"));
         assertThat(s.slotOccupied()).as("slot_occupied '%s'", raw).isEqualTo(expected);
         assertThat(s.queueSize()).isEqualTo(4);
     }
@@ -54,35 +56,35 @@ class QueueStatusParseTest {
             "7abc|0",
     })
     void queueSizeIsATrimmedNonNegativeDecimal(String raw, int expected) {
-        QueueStatus s = QueueStatus.parse(Map.of(QueueKeys.FIELD_SLOT_OCCUPIED, "1", QueueKeys.FIELD_QUEUE_SIZE, raw));
+        QueueStatus s = RedisStatusHash.parse(Map.of(RedisKeys.FIELD_SLOT_OCCUPIED, "1", RedisKeys.FIELD_QUEUE_SIZE, raw));
         assertThat(s.queueSize()).as("queue_size '%s'", raw).isEqualTo(expected);
         assertThat(s.slotOccupied()).isTrue();
     }
 
     @Test
     void missingFieldsAreFalseAndZero() {
-        assertThat(QueueStatus.parse(Map.of("updated_at", "123", "other", "x"))).isEqualTo(new QueueStatus(false, 0));
-        assertThat(QueueStatus.parse(Map.of(QueueKeys.FIELD_QUEUE_SIZE, "5"))).isEqualTo(new QueueStatus(false, 5));
-        assertThat(QueueStatus.parse(Map.of(QueueKeys.FIELD_SLOT_OCCUPIED, "yes"))).isEqualTo(new QueueStatus(true, 0));
+        assertThat(RedisStatusHash.parse(Map.of("updated_at", "123", "other", "x"))).isEqualTo(new QueueStatus(false, 0));
+        assertThat(RedisStatusHash.parse(Map.of(RedisKeys.FIELD_QUEUE_SIZE, "5"))).isEqualTo(new QueueStatus(false, 5));
+        assertThat(RedisStatusHash.parse(Map.of(RedisKeys.FIELD_SLOT_OCCUPIED, "yes"))).isEqualTo(new QueueStatus(true, 0));
     }
 
     @Test
     void nullValuesAreTreatedAsMissing() {
         Map<String, String> h = new HashMap<>();
-        h.put(QueueKeys.FIELD_SLOT_OCCUPIED, null);
-        h.put(QueueKeys.FIELD_QUEUE_SIZE, null);
-        assertThat(QueueStatus.parse(h)).isEqualTo(QueueStatus.ZERO);
+        h.put(RedisKeys.FIELD_SLOT_OCCUPIED, null);
+        h.put(RedisKeys.FIELD_QUEUE_SIZE, null);
+        assertThat(RedisStatusHash.parse(h)).isEqualTo(QueueStatus.ZERO);
     }
 
     @Test
     void missingHashIsZeros() {
-        assertThat(QueueStatus.parse(null)).isEqualTo(new QueueStatus(false, 0));
-        assertThat(QueueStatus.parse(Map.of())).isEqualTo(new QueueStatus(false, 0));
+        assertThat(RedisStatusHash.parse(null)).isEqualTo(new QueueStatus(false, 0));
+        assertThat(RedisStatusHash.parse(Map.of())).isEqualTo(new QueueStatus(false, 0));
     }
 
     @Test
     void extraFieldsAreIgnored() {
-        assertThat(QueueStatus.parse(Map.of(QueueKeys.FIELD_SLOT_OCCUPIED, "on", QueueKeys.FIELD_QUEUE_SIZE, "2",
+        assertThat(RedisStatusHash.parse(Map.of(RedisKeys.FIELD_SLOT_OCCUPIED, "on", RedisKeys.FIELD_QUEUE_SIZE, "2",
                 "slots_in_use", "banana", "updated_at", "-1"))).isEqualTo(new QueueStatus(true, 2));
     }
 }

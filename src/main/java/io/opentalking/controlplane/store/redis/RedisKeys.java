@@ -1,7 +1,7 @@
-package io.opentalking.controlplane.queue;
+package io.opentalking.controlplane.store.redis;
 
-/** Every Redis key and hash field name of the queue and sessions, in one place; upstream names kept. */
-public final class QueueKeys {
+/** Every Redis key and hash field name of the queue, sessions and events, in one place; upstream names kept. */
+public final class RedisKeys {
     public static final String STATUS_HASH = "opentalking:flashtalk_queue_status";
     public static final String FIELD_SLOT_OCCUPIED = "slot_occupied";
     public static final String FIELD_QUEUE_SIZE = "queue_size";
@@ -34,7 +34,7 @@ public final class QueueKeys {
     public static final String EVENTS_CHANNEL_PREFIX = "opentalking:events:";
     public static final String EVENT_LOG_PREFIX = "opentalking:session_events:";
 
-    private QueueKeys() {
+    private RedisKeys() {
     }
 
     public static String session(String id) {

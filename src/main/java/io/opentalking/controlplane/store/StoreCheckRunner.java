@@ -1,4 +1,4 @@
-package io.opentalking.controlplane;
+package io.opentalking.controlplane.store;
 
 import io.opentalking.controlplane.config.AppConfig;
 

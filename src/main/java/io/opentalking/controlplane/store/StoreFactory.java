@@ -1,6 +1,7 @@
-package io.opentalking.controlplane;
+package io.opentalking.controlplane.store;
 
 import io.opentalking.controlplane.config.AppConfig;
+import io.opentalking.controlplane.faults.StoreException;
 import io.opentalking.controlplane.store.memory.MemoryEventBus;
 import io.opentalking.controlplane.store.memory.MemorySessionRepository;
 import io.opentalking.controlplane.store.memory.MemorySlotStore;
@@ -9,11 +10,11 @@ import io.opentalking.controlplane.store.redis.RedisStores;
 import java.time.Clock;
 
 /** Opens the configured store. The only place that knows the Redis implementation exists. */
-final class StoreFactory {
+public final class StoreFactory {
     private StoreFactory() {
     }
 
-    static Stores open(AppConfig cfg, Clock clock) {
+    public static Stores open(AppConfig cfg, Clock clock) {
         return switch (cfg.store().mode()) {
             case MEMORY -> {
                 MemorySlotStore slots = new MemorySlotStore(clock);
@@ -22,7 +23,19 @@ final class StoreFactory {
                         () -> new Stores.StoreCheck.Result(true, "embedded memory store"), () -> {
                 });
             }
-            case REDIS -> RedisStores.open(cfg.store(), cfg.sessionTtl());
+            case REDIS -> redis(RedisStores.open(cfg.store(), cfg.sessionTtl()));
         };
+    }
+
+    /** The Redis pieces as {@link Stores}; store.redis does not know this record, so it cannot cycle back here. */
+    static Stores redis(RedisStores r) {
+        Stores.StoreCheck check = () -> {
+            try {
+                return new Stores.StoreCheck.Result(true, r.ping());
+            } catch (StoreException e) {
+                return new Stores.StoreCheck.Result(false, e.getMessage());
+            }
+        };
+        return new Stores(r.slots(), r.status(), r.sessions(), r.events(), check, r);
     }
 }

@@ -1,0 +1,11 @@
+package io.opentalking.controlplane.store.redis;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The one JSON mapper of the Redis store (script results, event payloads); thread-safe once configured. */
+final class RedisJson {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private RedisJson() {
+    }
+}

@@ -1,0 +1,32 @@
+package io.opentalking.controlplane.store.redis;
+
+import io.opentalking.controlplane.queue.QueueStatus;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads upstream's status hash with upstream's lenient rules (CONTRACT §1 {@code /queue/status}). */
+final class RedisStatusHash {
+    private static final Set<String> TRUTHY = Set.of("1", "true", "yes", "on");
+
+    private RedisStatusHash() {
+    }
+
+    /** Missing fields default to "0"; truthy strings for the flag; negative or unparsable sizes become 0. */
+    static QueueStatus parse(Map<String, String> hash) {
+        if (hash == null || hash.isEmpty()) {
+            return QueueStatus.ZERO;
+        }
+        String occ = hash.getOrDefault(RedisKeys.FIELD_SLOT_OCCUPIED, "0");
+        boolean occupied = occ != null && TRUTHY.contains(occ.trim().toLowerCase(Locale.ROOT));
+        String size = hash.getOrDefault(RedisKeys.FIELD_QUEUE_SIZE, "0");
+        int n;
+        try {
+            n = size == null ? 0 : Integer.parseInt(size.trim());
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        return new QueueStatus(occupied, Math.max(0, n));
+    }
+}

@@ -1,0 +1,203 @@
+package io.opentalking.controlplane.sessions;
+
+import io.opentalking.controlplane.availability.ModelAvailability;
+import io.opentalking.controlplane.availability.ModelStatus;
+import io.opentalking.controlplane.availability.ModelsSnapshot;
+import io.opentalking.controlplane.availability.Reason;
+import io.opentalking.controlplane.avatars.AvatarCatalog;
+import io.opentalking.controlplane.config.Backend;
+import io.opentalking.controlplane.config.QueueConfig;
+import io.opentalking.controlplane.events.SessionEvent;
+import io.opentalking.controlplane.events.StoredEvent;
+import io.opentalking.controlplane.faults.StoreException;
+import io.opentalking.controlplane.faults.StoreTimeoutException;
+import io.opentalking.controlplane.faults.StoreUnavailableException;
+import io.opentalking.controlplane.queue.Membership;
+import io.opentalking.controlplane.queue.QueueLimits;
+import io.opentalking.controlplane.queue.SlotQueue;
+import io.opentalking.controlplane.queue.SlotStore;
+import io.opentalking.controlplane.queue.Transition;
+import io.opentalking.controlplane.store.memory.MemoryEventBus;
+import io.opentalking.controlplane.store.memory.MemorySessionRepository;
+import io.opentalking.controlplane.store.memory.MemorySlotStore;
+import io.opentalking.controlplane.testing.MutableClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A store that fails at the wrong moment never leaves a slot or a waiting place behind a refused request (issue 9:
+ * "any failure after a slot was granted or a place queued gives the slot or place back before answering"), and
+ * a grant makes a session created exactly once, whoever was told of it.
+ */
+class SessionServiceStoreFaultTest {
+    private static final Duration TTL = Duration.ofMinutes(10);
+    private static final CreateSessionRequest FLASHTALK = new CreateSessionRequest("demo-avatar", "flashtalk", Map.of());
+
+    /** The memory repository, with transitions that fail while {@link #failTransitions} is set. */
+    static final class FlakyRepository implements SessionRepository {
+        final SessionRepository inner;
+        final AtomicBoolean failTransitions = new AtomicBoolean();
+        final List<String> created = new CopyOnWriteArrayList<>();
+
+        FlakyRepository(SessionRepository inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void create(Session session, Duration ttl) {
+            created.add(session.id());
+            inner.create(session, ttl);
+        }
+
+        @Override
+        public Optional<Session> find(String id) {
+            return inner.find(id);
+        }
+
+        @Override
+        public Optional<Session> transition(String id, Set<SessionState> from, SessionState to, String reason,
+                                            Duration ttl) {
+            if (failTransitions.get()) {
+                throw StoreUnavailableException.notConnected("flaky test store", "session transition");
+            }
+            return inner.transition(id, from, to, reason, ttl);
+        }
+
+        @Override
+        public void delete(String id) {
+            inner.delete(id);
+        }
+    }
+
+    /** The memory slot store, whose enqueue runs and then reports a timeout while {@link #timeOutEnqueue} is set. */
+    static final class LateSlotStore implements SlotStore {
+        final SlotStore inner;
+        final AtomicBoolean timeOutEnqueue = new AtomicBoolean();
+
+        LateSlotStore(SlotStore inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Transition enqueue(String sessionId, QueueLimits limits) {
+            Transition t = inner.enqueue(sessionId, limits);
+            if (timeOutEnqueue.get()) {
+                throw StoreTimeoutException.after("late test store", "queue step enqueue", Duration.ofMillis(250), null);
+            }
+            return t;
+        }
+
+        @Override
+        public Transition leave(String sessionId, QueueLimits limits) {
+            return inner.leave(sessionId, limits);
+        }
+
+        @Override
+        public Transition renew(Collection<String> sessionIds, QueueLimits limits) {
+            return inner.renew(sessionIds, limits);
+        }
+
+        @Override
+        public Transition sweep(QueueLimits limits) {
+            return inner.sweep(limits);
+        }
+
+        @Override
+        public Membership membership(String sessionId) {
+            return inner.membership(sessionId);
+        }
+    }
+
+    private MutableClock clock;
+    private MemorySlotStore slots;
+    private LateSlotStore lateSlots;
+    private FlakyRepository repo;
+    private MemoryEventBus events;
+    private SlotQueue queue;
+    private ModelAvailability availability;
+    private SessionService service;
+
+    @BeforeEach
+    void wire() {
+        clock = MutableClock.atEpochPlusOneYear();
+        slots = new MemorySlotStore(clock);
+        lateSlots = new LateSlotStore(slots);
+        repo = new FlakyRepository(new MemorySessionRepository(clock));
+        events = new MemoryEventBus(clock, TTL);
+        QueueConfig cfg = new QueueConfig(1, 3, Duration.ZERO, Duration.ZERO, Set.of("flashtalk"),
+                Duration.ofSeconds(15), Duration.ofSeconds(60), Duration.ofMillis(100));
+        queue = new SlotQueue(lateSlots, cfg, events, clock);
+        ModelsSnapshot snap = new ModelsSnapshot(List.of(new ModelStatus("flashtalk", Backend.OMNIRT, true,
+                Reason.OMNIRT, Optional.empty())), Optional.empty(), clock.instant(), Duration.ZERO);
+        availability = new ModelAvailability(() -> snap, Duration.ofSeconds(5), Duration.ofSeconds(1), clock);
+        service = new SessionService(new AvatarCatalog(Path.of("examples/avatars")), availability, queue, cfg, repo,
+                events, TTL, clock);
+        queue.addListener(service);
+    }
+
+    @AfterEach
+    void close() {
+        queue.close();
+        availability.close();
+    }
+
+    @Test
+    void aStoreFailureRecordingTheGrantGivesTheSlotBackAndIsAStoreError() {
+        repo.failTransitions.set(true);
+        assertThatThrownBy(() -> service.create(FLASHTALK)).isInstanceOf(StoreUnavailableException.class);
+        String refused = repo.created.getFirst();
+        assertThat(slots.membership(refused)).as("the slot went back").isEqualTo(new Membership.Absent());
+        assertThat(queue.ownedCount()).as("nothing left to renew").isZero();
+        assertThat(repo.find(refused)).as("the refused session's record").isEmpty();
+
+        repo.failTransitions.set(false);
+        Session next = service.create(FLASHTALK);
+        assertThat(next.state()).as("the one slot is free for the next session").isEqualTo(SessionState.CREATED);
+    }
+
+    @Test
+    void anEnqueueThatRanButTimedOutLeavesNoPlaceBehind() {
+        Session holder = service.create(FLASHTALK);
+        lateSlots.timeOutEnqueue.set(true);
+        assertThatThrownBy(() -> service.create(FLASHTALK)).isInstanceOf(StoreTimeoutException.class)
+                .isInstanceOf(StoreException.class);
+        String refused = repo.created.getLast();
+        assertThat(slots.membership(refused)).as("the waiting place went back").isEqualTo(new Membership.Absent());
+        assertThat(slots.status().orElseThrow().queueSize()).isZero();
+        assertThat(repo.find(refused)).isEmpty();
+        assertThat(slots.membership(holder.id())).isEqualTo(new Membership.Holding());
+    }
+
+    @Test
+    void everyGrantMakesTheSessionCreatedAndIsAnnouncedOnce() {
+        Session first = service.create(FLASHTALK);
+        Session second = service.create(FLASHTALK);
+        assertThat(first.state()).isEqualTo(SessionState.CREATED);
+        assertThat(second.state()).isEqualTo(SessionState.QUEUED);
+
+        service.delete(first.id());
+        assertThat(service.get(second.id()).session().state()).as("promoted by the first one's leave")
+                .isEqualTo(SessionState.CREATED);
+        assertThat(service.get(second.id()).session().stateReason()).isEqualTo("slot_acquired");
+        for (Session s : List.of(first, second)) {
+            List<SessionEvent> acquired = events.since(s.id(), "0").stream().map(StoredEvent::event)
+                    .filter(e -> "slot_acquired".equals(e.data().get("message"))).toList();
+            assertThat(acquired).as("slot_acquired events of %s", s.id())
+                    .containsExactly(SessionEvent.queued(s.id(), 0, "slot_acquired"));
+        }
+    }
+}
