@@ -2,6 +2,9 @@
 # Builds the server when the sources are newer than the jar, then runs it: `./run.sh` serves,
 # `./run.sh doctor [--json]` checks the configuration, the models and the store.
 set -euo pipefail
+# Relative paths you give (OPENTALKING_CONFIG_FILE=my.yaml, ...) resolve against the directory you ran this
+# from, not the repository it changes into next; the defaults still name the repository's files.
+export OPENTALKING_CALLER_DIR="${OPENTALKING_CALLER_DIR:-$PWD}"
 cd "$(dirname "$0")"
 . scripts/java-home.sh
 jar=target/opentalking-controlplane.jar

@@ -17,3 +17,12 @@ if [ -z "${JAVA_HOME:-}" ] || [ "$(java_major "$JAVA_HOME" 2>/dev/null || echo 0
   fi
   export JAVA_HOME="$found"
 fi
+# Maven's own Guava uses sun.misc.Unsafe, which JDK 24+ warns about on every build. The flag that allows it
+# quietly exists only from JDK 23 on (an unknown option stops JDK 21's JVM), so it is added here by version
+# rather than in .mvn/jvm.config; that file holds what every supported JDK accepts.
+if [ "$(java_major "$JAVA_HOME")" -ge 23 ] 2>/dev/null; then
+  case " ${MAVEN_OPTS:-} " in
+    *" --sun-misc-unsafe-memory-access="*) ;;
+    *) export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }--sun-misc-unsafe-memory-access=allow" ;;
+  esac
+fi

@@ -1,59 +1,88 @@
 package io.opentalking.controlplane;
 
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-/** Packages show the architecture: domain code imports neither the web framework nor the Redis client. */
+/**
+ * Packages show the architecture. ArchUnit reads the compiled classes, so fully qualified names, wildcard
+ * imports and signatures count, not only {@code import} lines. Plain JUnit tests calling {@code check} keep
+ * this independent of ArchUnit's own test engine.
+ */
 class ArchitectureTest {
-    private static final Path SRC = Path.of("src/main/java/io/opentalking/controlplane");
-    private static final List<String> DOMAIN = List.of("config", "availability", "queue", "sessions", "avatars",
-            "events", "synth");
+    private static final String ROOT = "io.opentalking.controlplane";
+    private static final String[] DOMAIN = {ROOT + ".config..", ROOT + ".availability..", ROOT + ".queue..",
+            ROOT + ".sessions..", ROOT + ".avatars..", ROOT + ".events..", ROOT + ".synth..", ROOT + ".faults.."};
+    private static final String[] FRAMEWORKS = {"io.helidon..", "org.eclipse.jetty..", "io.javalin..",
+            "io.lettuce..", "io.netty..", "io.micrometer.."};
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages(ROOT);
 
-    private static List<String> violations(Path dir, List<String> forbidden) throws IOException {
-        List<String> out = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                for (String line : Files.readAllLines(f)) {
-                    for (String bad : forbidden) {
-                        if (line.startsWith("import " + bad) || line.startsWith("import static " + bad)) {
-                            out.add(SRC.relativize(f) + ": " + line);
-                        }
-                    }
-                }
-            }
-        }
-        return out;
+    @Test
+    void domainPackagesDependOnNoFrameworkNorStore() {
+        ArchRule rule = noClasses().that().resideInAnyPackage(DOMAIN)
+                .should().dependOnClassesThat().resideInAnyPackage(FRAMEWORKS)
+                .orShould().dependOnClassesThat().resideInAnyPackage(ROOT + ".store..");
+        rule.check(CLASSES);
     }
 
     @Test
-    void domainPackagesImportNeitherHelidonNorLettuce() throws IOException {
-        List<String> found = new ArrayList<>();
-        for (String pkg : DOMAIN) {
-            found.addAll(violations(SRC.resolve(pkg), List.of("io.helidon", "io.lettuce", "io.micrometer",
-                    "io.opentalking.controlplane.http", "io.opentalking.controlplane.store")));
-        }
-        assertThat(found).isEmpty();
+    void domainPackagesDependOnNoOuterLayer() {
+        ArchRule rule = noClasses().that().resideInAnyPackage(DOMAIN)
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT, ROOT + ".http..", ROOT + ".ops..",
+                        ROOT + ".cli..");
+        rule.check(CLASSES);
     }
 
     @Test
-    void onlyTheRootPackageKnowsTheRedisStore() throws IOException {
-        List<String> found = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(SRC)) {
-            for (Path d : dirs.filter(Files::isDirectory).toList()) {
-                if (!d.getFileName().toString().equals("store")) {
-                    found.addAll(violations(d, List.of("io.opentalking.controlplane.store.redis")));
-                }
+    void onlyTheStoreFactoryPackagesKnowTheRedisStore() {
+        ArchRule rule = noClasses().that()
+                .resideOutsideOfPackages(ROOT + ".store", ROOT + ".store.redis..")
+                .should().dependOnClassesThat().resideInAPackage(ROOT + ".store.redis..");
+        rule.check(CLASSES);
+    }
+
+    @Test
+    void memoryStoreUsesNoRedisClient() {
+        ArchRule rule = noClasses().that().resideInAPackage(ROOT + ".store.memory..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.lettuce..", "io.netty..");
+        rule.check(CLASSES);
+    }
+
+    @Test
+    void packagesHaveNoCycles() {
+        ArchRule rule = slices().assignedFrom(eachPackageItsOwnSlice()).should().beFreeOfCycles();
+        rule.check(CLASSES);
+    }
+
+    @Test
+    void theStoreImplementationsDoNotReachBackToTheirWiring() {
+        ArchRule rule = noClasses().that().resideInAnyPackage(ROOT + ".store.memory..", ROOT + ".store.redis..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT, ROOT + ".store");
+        rule.check(CLASSES);
+    }
+
+    private static SliceAssignment eachPackageItsOwnSlice() {
+        return new SliceAssignment() {
+            @Override
+            public SliceIdentifier getIdentifierOf(JavaClass c) {
+                return c.getPackageName().startsWith(ROOT)
+                        ? SliceIdentifier.of(c.getPackageName()) : SliceIdentifier.ignore();
             }
-        }
-        assertThat(found).isEmpty();
-        assertThat(violations(SRC.resolve("store/memory"), List.of("io.lettuce"))).isEmpty();
+
+            @Override
+            public String getDescription() {
+                return "each package of " + ROOT + " its own slice";
+            }
+        };
     }
 }

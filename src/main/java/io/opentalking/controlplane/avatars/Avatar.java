@@ -4,9 +4,13 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-/** A parsed avatar bundle. {@code id} is the directory name, the one identifier used everywhere. */
+/**
+ * A parsed avatar bundle. {@code id} is the directory name, the one identifier used everywhere; {@code preview}
+ * is the real path of its {@code preview.png}, present only when that file resolves inside the avatars directory.
+ */
 public record Avatar(String id, Optional<String> name, String modelType, int fps, int sampleRate, int width,
-                     int height, String version, Map<String, Object> metadata, Path directory) {
+                     int height, String version, Map<String, Object> metadata, Path directory,
+                     Optional<Path> preview) {
     public Avatar {
         metadata = Map.copyOf(metadata);
     }
@@ -16,9 +20,8 @@ public record Avatar(String id, Optional<String> name, String modelType, int fps
         return h instanceof Boolean b ? b : h != null && TRUTHY.contains(String.valueOf(h).trim().toLowerCase());
     }
 
-    public Optional<Path> preview() {
-        Path p = directory.resolve("preview.png");
-        return java.nio.file.Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    Avatar withPreview(Optional<Path> file) {
+        return new Avatar(id, name, modelType, fps, sampleRate, width, height, version, metadata, directory, file);
     }
 
     private static final java.util.Set<String> TRUTHY = java.util.Set.of("1", "true", "yes", "on");

@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 
 /**
  * Avatar bundles under one directory. An id is a directory name; it must stay inside the root, symlinks
- * included. Manifests are parsed once and re-read when their modification time changes.
+ * included, and so must every file read from a bundle. Manifests are parsed once and re-read when their
+ * modification time changes.
  */
 public final class AvatarCatalog {
     private static final System.Logger LOG = System.getLogger(AvatarCatalog.class.getName());
@@ -24,10 +25,12 @@ public final class AvatarCatalog {
     }
 
     private final Path root;
+    private final BundleFiles files;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     public AvatarCatalog(Path root) {
         this.root = root.toAbsolutePath().normalize();
+        this.files = new BundleFiles(this.root);
     }
 
     public Path root() {
@@ -40,7 +43,8 @@ public final class AvatarCatalog {
         if (!Files.isDirectory(dir)) {
             throw new AvatarException.NotFound();
         }
-        return load(id, dir);
+        // The preview is looked up on every call, so one added or removed later shows without a restart.
+        return load(id, dir).withPreview(files.regularFile(dir.resolve("preview.png")));
     }
 
     /** Visible, valid bundles sorted by id; broken ones are logged and left out. */
@@ -92,17 +96,25 @@ public final class AvatarCatalog {
         return dir;
     }
 
+    private Path manifest(Path dir) {
+        Path file = dir.resolve("manifest.json");
+        return files.regularFile(file).orElseThrow(() -> new AvatarException.InvalidManifest(
+                Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+                        ? "manifest.json is not a file inside the avatars directory" : "manifest.json missing"));
+    }
+
     private Avatar load(String id, Path dir) {
+        Path manifest = manifest(dir);
         FileTime mtime;
         try {
-            mtime = Files.getLastModifiedTime(dir.resolve("manifest.json"));
+            mtime = Files.getLastModifiedTime(manifest);
         } catch (IOException e) {
             throw new AvatarException.InvalidManifest("manifest.json missing");
         }
         Cached c = cache.get(id);
         if (c == null || !c.mtime.equals(mtime)) {
             try {
-                c = new Cached(mtime, ManifestParser.parse(id, dir), null);
+                c = new Cached(mtime, ManifestParser.parse(id, dir, manifest), null);
             } catch (AvatarException e) {
                 c = new Cached(mtime, null, e);
             }

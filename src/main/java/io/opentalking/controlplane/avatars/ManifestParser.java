@@ -20,11 +20,8 @@ final class ManifestParser {
     }
 
     @SuppressWarnings("unchecked")
-    static Avatar parse(String dirName, Path dir) {
-        Path file = dir.resolve("manifest.json");
-        if (!Files.isRegularFile(file)) {
-            throw new AvatarException.InvalidManifest("manifest.json missing");
-        }
+    /** {@code file} is the bundle's manifest, already found inside the avatars directory. */
+    static Avatar parse(String dirName, Path dir, Path file) {
         JsonNode root;
         try {
             if (Files.size(file) > 1024 * 1024) {
@@ -55,7 +52,8 @@ final class ManifestParser {
         JsonNode name = root.get("name");
         return new Avatar(dirName, name == null || name.isNull() ? Optional.empty() : Optional.of(name.asText()),
                 root.get("model_type").asText(), integer(root, "fps"), integer(root, "sample_rate"),
-                integer(root, "width"), integer(root, "height"), root.get("version").asText(), metadata, dir);
+                integer(root, "width"), integer(root, "height"), root.get("version").asText(), metadata, dir,
+                Optional.empty());
     }
 
     private static int integer(JsonNode root, String field) {

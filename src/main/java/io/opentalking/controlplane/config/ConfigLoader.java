@@ -37,9 +37,10 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** Loads from the given environment, resolving relative paths against {@code workDir}. */
+    /** Loads from the given environment; relative paths resolve as {@link UserPaths} says. */
     public static AppConfig load(Map<String, String> env, Path workDir) {
-        Optional<Path> configFile = configFile(env, workDir);
+        UserPaths paths = UserPaths.of(env, workDir);
+        Optional<Path> configFile = configFile(env, paths);
         Map<String, Object> yaml = configFile.map(ConfigLoader::readYaml).orElse(Map.of());
         ConfigSources src = new ConfigSources(env, yaml);
 
@@ -59,10 +60,9 @@ public final class ConfigLoader {
                 .map(r -> r.text().trim().toLowerCase(Locale.ROOT))
                 .filter(id -> models.stream().anyMatch(m -> m.id().equals(id)));
         QueueConfig queue = queueConfig(src);
-        LocalRuntimeConfig local = localConfig(src, env, workDir);
+        LocalRuntimeConfig local = localConfig(src, env, paths);
         Path avatars = src.find(List.of("OPENTALKING_AVATARS_DIR"), "infrastructure.avatars_dir")
-                .map(r -> workDir.resolve(r.text().trim()).normalize())
-                .orElse(workDir.resolve("examples/avatars").normalize());
+                .map(r -> paths.given(r.text())).orElse(paths.byDefault("examples/avatars"));
         Duration sessionTtl = seconds(src, "OPENTALKING_SESSION_TTL_SEC", Duration.ofHours(2), false);
         return new AppConfig(server, store, probes, models, defaultModel, queue, local, avatars, sessionTtl,
                 configFile, limitsConfig(src));
@@ -102,18 +102,18 @@ public final class ConfigLoader {
         throw ConfigException.invalid(key, text, "expected a number of requests per second above 0");
     }
 
-    private static Optional<Path> configFile(Map<String, String> env, Path workDir) {
+    private static Optional<Path> configFile(Map<String, String> env, UserPaths paths) {
         for (String key : List.of("OPENTALKING_CONFIG_FILE", "CONFIG_FILE")) {
             String v = env.get(key);
             if (v != null && !v.isBlank()) {
-                Path p = workDir.resolve(v.trim()).normalize();
+                Path p = paths.given(v);
                 if (!Files.isRegularFile(p)) {
                     throw ConfigException.invalid(key, v, "no such file");
                 }
                 return Optional.of(p);
             }
         }
-        Path def = workDir.resolve("configs/default.yaml").normalize();
+        Path def = paths.byDefault("configs/default.yaml");
         return Files.isRegularFile(def) ? Optional.of(def) : Optional.empty();
     }
 
@@ -314,29 +314,29 @@ public final class ConfigLoader {
                 QueueConfig.DEFAULT_EXPIRING_NOTICE, sweep);
     }
 
-    private static LocalRuntimeConfig localConfig(ConfigSources src, Map<String, String> env, Path workDir) {
-        Path modelRoot = src.env("OPENTALKING_MODEL_ROOT").map(r -> workDir.resolve(r.text().trim()))
-                .or(() -> src.env("DIGITAL_HUMAN_HOME").map(r -> workDir.resolve(r.text().trim()).resolve("models")))
-                .orElse(workDir.resolve("models")).normalize();
-        Path quicktalk = path(src, workDir, "OPENTALKING_QUICKTALK_ASSET_ROOT").orElse(modelRoot.resolve("quicktalk"));
+    private static LocalRuntimeConfig localConfig(ConfigSources src, Map<String, String> env, UserPaths paths) {
+        Path modelRoot = src.env("OPENTALKING_MODEL_ROOT").map(r -> paths.given(r.text()))
+                .or(() -> src.env("DIGITAL_HUMAN_HOME").map(r -> paths.given(r.text()).resolve("models")))
+                .orElse(paths.byDefault("models"));
+        Path quicktalk = path(src, paths, "OPENTALKING_QUICKTALK_ASSET_ROOT").orElse(modelRoot.resolve("quicktalk"));
         String torchDevice = src.env("OPENTALKING_TORCH_DEVICE").map(r -> r.text().trim()).orElse("cpu");
         String quicktalkDevice = src.env("OPENTALKING_QUICKTALK_DEVICE").map(r -> r.text().trim())
                 .filter(d -> !d.equalsIgnoreCase("auto")).orElse(torchDevice);
         String hubert = src.env("OPENTALKING_QUICKTALK_HUBERT_DEVICE").map(r -> r.text().trim()).orElse("");
-        Path wav2lip = path(src, workDir, "OPENTALKING_WAV2LIP_MODEL_ROOT").orElse(modelRoot.resolve("wav2lip"));
-        Optional<Path> checkpoint = path(src, workDir, "OPENTALKING_WAV2LIP_CHECKPOINT");
+        Path wav2lip = path(src, paths, "OPENTALKING_WAV2LIP_MODEL_ROOT").orElse(modelRoot.resolve("wav2lip"));
+        Optional<Path> checkpoint = path(src, paths, "OPENTALKING_WAV2LIP_CHECKPOINT");
         String wav2lipDevice = src.env("OPENTALKING_WAV2LIP_DEVICE").map(r -> r.text().trim()).orElse("cpu");
-        Path musetalk = path(src, workDir, "OPENTALKING_MUSETALK_MODEL_ROOT").orElse(modelRoot);
+        Path musetalk = path(src, paths, "OPENTALKING_MUSETALK_MODEL_ROOT").orElse(modelRoot);
         String musetalkDevice = src.env("OPENTALKING_MUSETALK_DEVICE").map(r -> r.text().trim()).orElse(torchDevice);
-        Path nvidia = path(src, workDir, "OPENTALKING_NVIDIA_DRIVER_MARKER")
+        Path nvidia = path(src, paths, "OPENTALKING_NVIDIA_DRIVER_MARKER")
                 .orElse(Path.of("/proc/driver/nvidia/version"));
         return new LocalRuntimeConfig(modelRoot, quicktalk, quicktalkDevice, hubert, wav2lip, checkpoint,
                 wav2lipDevice, truthy(src.env("OPENTALKING_WAV2LIP_LEGACY_LOCAL_FALLBACK")), musetalk,
                 musetalkDevice, nvidia);
     }
 
-    private static Optional<Path> path(ConfigSources src, Path workDir, String key) {
-        return src.env(key).map(r -> workDir.resolve(r.text().trim()).normalize());
+    private static Optional<Path> path(ConfigSources src, UserPaths paths, String key) {
+        return src.env(key).map(r -> paths.given(r.text()));
     }
 
     static boolean truthy(Optional<Raw> raw) {

@@ -1,6 +1,7 @@
 package io.opentalking.controlplane.availability;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.testing.FreePorts;
 import io.opentalking.controlplane.testing.SilentServer;
 import io.opentalking.controlplane.testing.StubHttpServer;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -282,12 +284,10 @@ class ModelsIT {
                 "OPENTALKING_MODELS_REFRESH_MS", "300", "OPENTALKING_PROBE_TIMEOUT_MS", "200"))) {
             assertStatus(s.http().get("/models").json(), "flashtalk", "omnirt", true, "omnirt");
             omnirt.close();
-            long deadline = System.currentTimeMillis() + 3000;
-            JsonNode body;
-            do {
-                Thread.sleep(50);
-                body = s.http().get("/models").json();
-            } while (status(body, "flashtalk").get("connected").asBoolean() && System.currentTimeMillis() < deadline);
+            JsonNode body = Await.until(Duration.ofSeconds(3), "flashtalk to become disconnected", () -> {
+                JsonNode b = s.http().get("/models").json();
+                return status(b, "flashtalk").get("connected").asBoolean() ? null : b;
+            });
             assertStatus(body, "flashtalk", "omnirt", false, "omnirt_unavailable");
         }
     }

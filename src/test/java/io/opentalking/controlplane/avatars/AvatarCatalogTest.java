@@ -92,4 +92,59 @@ class AvatarCatalogTest {
         Files.setLastModifiedTime(m, FileTime.from(Instant.now().plusSeconds(10)));
         assertThatThrownBy(() -> catalog.find("x")).hasMessage("invalid avatar: manifest missing field: fps");
     }
+
+    @Test
+    void aPreviewThatResolvesOutsideTheDirectoryIsAbsent() throws IOException {
+        Path secret = Files.writeString(tmp.resolve("secret.png"), "not for clients");
+        bundle("leaky", manifest("leaky", ""));
+        Files.createSymbolicLink(root.resolve("leaky/preview.png"), secret);
+        bundle("nested", manifest("nested", ""));
+        Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.writeString(tmp.resolve("elsewhere/preview.png"), "not for clients either");
+        Files.createSymbolicLink(root.resolve("nested/media"), tmp.resolve("elsewhere"));
+        Files.createSymbolicLink(root.resolve("nested/preview.png"), Path.of("media/preview.png"));
+        bundle("dangling", manifest("dangling", ""));
+        Files.createSymbolicLink(root.resolve("dangling/preview.png"), tmp.resolve("gone.png"));
+
+        for (String id : new String[]{"leaky", "nested", "dangling"}) {
+            assertThat(catalog.find(id).preview()).as(id).isEmpty();
+        }
+    }
+
+    @Test
+    void aPreviewLinkedWithinTheDirectoryIsServedByItsRealPath() throws IOException {
+        bundle("shared", manifest("shared", ""));
+        Path png = Files.writeString(root.resolve("shared/preview.png"), "png");
+        bundle("alias", manifest("alias", ""));
+        Files.createSymbolicLink(root.resolve("alias/preview.png"), Path.of("../shared/preview.png"));
+
+        assertThat(catalog.find("shared").preview()).contains(png.toRealPath());
+        assertThat(catalog.find("alias").preview()).contains(png.toRealPath());
+        assertThat(catalog.find("alias").directory()).isEqualTo(root.resolve("alias"));
+    }
+
+    @Test
+    void aManifestThatResolvesOutsideTheDirectoryIsInvalid() throws IOException {
+        Path outside = Files.writeString(tmp.resolve("manifest.json"), manifest("linked", ""));
+        Files.createDirectories(root.resolve("linked"));
+        Files.createSymbolicLink(root.resolve("linked/manifest.json"), outside);
+        Files.createDirectories(root.resolve("dir-manifest/manifest.json"));
+
+        for (String id : new String[]{"linked", "dir-manifest"}) {
+            assertThatThrownBy(() -> catalog.find(id)).as(id).isInstanceOf(AvatarException.InvalidManifest.class)
+                    .hasMessage("invalid avatar: manifest.json is not a file inside the avatars directory");
+        }
+        assertThatThrownBy(() -> catalog.find("ghost-manifest-less")).isInstanceOf(AvatarException.NotFound.class);
+        Files.createDirectories(root.resolve("empty"));
+        assertThatThrownBy(() -> catalog.find("empty")).hasMessage("invalid avatar: manifest.json missing");
+        assertThat(catalog.list()).isEmpty();
+    }
+
+    @Test
+    void aPreviewAddedLaterShowsWithoutTheManifestChanging() throws IOException {
+        bundle("late", manifest("late", ""));
+        assertThat(catalog.find("late").preview()).isEmpty();
+        Files.writeString(root.resolve("late/preview.png"), "png");
+        assertThat(catalog.find("late").preview()).isPresent();
+    }
 }

@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.ops;
 
+import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.testing.FreePorts;
 import io.opentalking.controlplane.testing.PromText;
 import io.opentalking.controlplane.testing.StubHttpServer;
@@ -8,7 +9,6 @@ import io.opentalking.controlplane.testing.TestServer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -98,15 +98,10 @@ class MetricsIT {
             String bId = b.json().get("session_id").asText();
 
             // B waits longer than the 1 s slot timeout; the 100 ms sweep drops it.
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(6));
-            String state = "queued";
-            while (Instant.now().isBefore(deadline)) {
-                state = http.get("/sessions/" + bId).json().get("state").asText();
-                if (!state.equals("queued")) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            String state = Await.until(Duration.ofSeconds(6), "B to leave the queue", () -> {
+                String st = http.get("/sessions/" + bId).json().get("state").asText();
+                return st.equals("queued") ? null : st;
+            });
             assertThat(state).isEqualTo("error");
             assertThat(http.get("/sessions/" + bId).json().get("reason").asText()).isEqualTo("timeout");
 
@@ -174,15 +169,10 @@ class MetricsIT {
                     "outcome", "ok"))).isGreaterThan(0);
 
             omnirt.close();
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-            PromText after = before;
-            while (Instant.now().isBefore(deadline)) {
-                after = scrape(s.http());
-                if (after.value(CONNECTED, Map.of("model", "flashtalk")).orElse(1) == 0) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            PromText after = Await.until(Duration.ofSeconds(10), "flashtalk's gauge to drop to 0", () -> {
+                PromText p = scrape(s.http());
+                return p.value(CONNECTED, Map.of("model", "flashtalk")).orElse(1) == 0 ? p : null;
+            });
             // The old row (reason omnirt) is gone, not left behind at its last value.
             assertThat(value(after, CONNECTED, Map.of("model", "flashtalk"))).isEqualTo(0.0);
             assertThat(value(after, CONNECTED, Map.of("model", "flashtalk", "reason", "omnirt_unavailable")))

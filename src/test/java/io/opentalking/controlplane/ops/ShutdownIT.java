@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.ops;
 
+import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.testing.FreePorts;
 import io.opentalking.controlplane.testing.RedisServerProcess;
 import io.opentalking.controlplane.testing.TestHttp;
@@ -7,6 +8,7 @@ import io.opentalking.controlplane.testing.TestServer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -57,21 +59,14 @@ class ShutdownIT {
         }
 
         /** Up, and its queue reads come from Redis (the store is connected). */
-        void awaitReady() throws Exception {
-            Instant deadline = Instant.now().plusSeconds(60);
-            while (Instant.now().isBefore(deadline)) {
-                assertThat(process.isAlive()).as("server process alive; log:\n" + logText()).isTrue();
-                try {
-                    TestHttp.Reply q = http.get("/queue/status");
-                    if (q.status() == 200 && "redis".equals(q.header("X-Queue-Status-Source"))) {
-                        return;
-                    }
-                } catch (RuntimeException e) {
-                    // not listening yet
-                }
-                Thread.sleep(100);
-            }
-            throw new AssertionError("server not ready within 60 s; log:\n" + logText());
+        void awaitReady() {
+            // An UncheckedIOException means "not listening yet".
+            Await.until(Duration.ofSeconds(60), () -> "server ready; log:\n" + logText(), UncheckedIOException.class,
+                    () -> {
+                        assertThat(process.isAlive()).as("server process alive; log:\n" + logText()).isTrue();
+                        TestHttp.Reply q = http.get("/queue/status");
+                        return q.status() == 200 && "redis".equals(q.header("X-Queue-Status-Source")) ? q : null;
+                    });
         }
 
         String logText() {
@@ -131,17 +126,12 @@ class ShutdownIT {
 
             Instant sent = Instant.now();
             one.process.destroy(); // SIGTERM
-            String bState = "queued";
-            Instant deadline = sent.plusSeconds(5);
-            Duration took = null;
-            while (Instant.now().isBefore(deadline)) {
-                bState = state(two.http, bId);
-                if (!bState.equals("queued")) {
-                    took = Duration.between(sent, Instant.now());
-                    break;
-                }
-                Thread.sleep(20);
-            }
+            String bState = Await.until(Duration.ofSeconds(5), () -> "B to leave the queue; replica one's log:\n"
+                    + one.logText(), null, () -> {
+                        String st = state(two.http, bId);
+                        return st.equals("queued") ? null : st;
+                    });
+            Duration took = Duration.between(sent, Instant.now());
             assertThat(bState).as("B after SIGTERM to the holder's replica; its log:\n" + one.logText())
                     .isEqualTo("created");
             assertThat(took).as("time from SIGTERM until B holds the slot").isLessThan(Duration.ofSeconds(1));

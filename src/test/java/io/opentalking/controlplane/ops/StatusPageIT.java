@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.ops;
 
+import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.testing.Chromium;
 import io.opentalking.controlplane.testing.StubHttpServer;
 import io.opentalking.controlplane.testing.TestHttp;
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,17 +62,15 @@ class StatusPageIT {
                 .orElseThrow(() -> new AssertionError("no row for " + model + " in\n" + dom));
     }
 
-    private static void awaitModel(TestHttp http, String model, boolean connected) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
-        while (Instant.now().isBefore(deadline)) {
+    private static void awaitModel(TestHttp http, String model, boolean connected) {
+        Await.untilTrue(Duration.ofSeconds(15), model + " to become connected=" + connected, () -> {
             for (var s : http.get("/models").json().get("statuses")) {
                 if (s.get("id").asText().equals(model) && s.get("connected").asBoolean() == connected) {
-                    return;
+                    return true;
                 }
             }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(model + " did not become connected=" + connected);
+            return false;
+        });
     }
 
     @Test

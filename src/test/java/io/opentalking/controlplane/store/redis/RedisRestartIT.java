@@ -7,6 +7,7 @@ import io.opentalking.controlplane.queue.QueueChange;
 import io.opentalking.controlplane.queue.QueueLimits;
 import io.opentalking.controlplane.queue.SlotStore;
 import io.opentalking.controlplane.queue.Transition;
+import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.testing.RedisServerProcess;
 import org.junit.jupiter.api.Test;
 
@@ -27,18 +28,9 @@ class RedisRestartIT {
                 Duration.ofMillis(250), Duration.ofMillis(1000), Duration.ofMillis(1000)), Duration.ofMinutes(5));
     }
 
-    private static <T> T retry(Supplier<T> step) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (true) {
-            try {
-                return step.get();
-            } catch (StoreException e) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
+    /** Runs {@code step} until the restarted Redis answers it. */
+    private static <T> T retry(Supplier<T> step) {
+        return Await.until(Duration.ofSeconds(10), () -> "Redis to answer again", StoreException.class, step);
     }
 
     @Test
@@ -62,13 +54,9 @@ class RedisRestartIT {
                 Transition renew = retry(() -> qa.renew(List.of("s1"), LIMITS));
                 assertThat(renew.changes()).contains(new QueueChange.LeaseLost("s1"));
 
-                boolean granted = false;
-                while (!granted && System.currentTimeMillis() - restarted < 5000) {
-                    Thread.sleep(100);
-                    // B renews its waiter as its SlotQueue would; the grant comes once the quiet lease is over.
-                    granted = qb.renew(List.of("s2"), LIMITS).changes().contains(new QueueChange.Granted("s2"));
-                }
-                assertThat(granted).isTrue();
+                // B renews its waiter as its SlotQueue would; the grant comes once the quiet lease is over.
+                Await.untilTrue(Duration.ofSeconds(5), "s2 to be granted", () ->
+                        qb.renew(List.of("s2"), LIMITS).changes().contains(new QueueChange.Granted("s2")));
                 assertThat(System.currentTimeMillis() - restarted).isGreaterThanOrEqualTo(LIMITS.leaseMs() - 200);
             } finally {
                 a.close();
