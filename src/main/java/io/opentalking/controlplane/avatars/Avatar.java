@@ -13,13 +13,11 @@ public record Avatar(String id, Optional<String> name, String modelType, int fps
 
     public boolean hidden() {
         Object h = metadata.get("hidden");
-        return h instanceof Boolean b ? b : h != null && TRUTHY.contains(String.valueOf(h).trim().toLowerCase());
+        return h instanceof Boolean b ? b : h != null && io.opentalking.controlplane.config.Truthy.isTruthy(String.valueOf(h));
     }
 
     public Optional<Path> preview() {
         Path p = directory.resolve("preview.png");
         return java.nio.file.Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
     }
-
-    private static final java.util.Set<String> TRUTHY = java.util.Set.of("1", "true", "yes", "on");
 }

@@ -1,13 +1,10 @@
 package io.opentalking.controlplane.queue;
 
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /** The body of {@code GET /queue/status}, parsed from the status hash with upstream's lenient rules. */
 public record QueueStatus(boolean slotOccupied, int queueSize) {
     public static final QueueStatus ZERO = new QueueStatus(false, 0);
-    private static final Set<String> TRUTHY = Set.of("1", "true", "yes", "on");
 
     /** Missing fields default to "0"; truthy strings for the flag; negative or unparsable sizes become 0. */
     public static QueueStatus parse(Map<String, String> hash) {
@@ -15,7 +12,7 @@ public record QueueStatus(boolean slotOccupied, int queueSize) {
             return ZERO;
         }
         String occ = hash.getOrDefault(QueueKeys.FIELD_SLOT_OCCUPIED, "0");
-        boolean occupied = occ != null && TRUTHY.contains(occ.trim().toLowerCase(Locale.ROOT));
+        boolean occupied = io.opentalking.controlplane.config.Truthy.isTruthy(occ);
         String size = hash.getOrDefault(QueueKeys.FIELD_QUEUE_SIZE, "0");
         int n;
         try {
