@@ -4,11 +4,10 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.opentalking.controlplane.availability.ModelAvailability;
-import io.opentalking.controlplane.availability.ModelStatus;
+import io.opentalking.controlplane.availability.ModelsDocument;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
 
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code GET /models}: the catalog and each model's status, served from the shared snapshot. */
@@ -53,20 +52,6 @@ final class ModelRoutes {
             new java.util.concurrent.atomic.AtomicReference<>();
 
     static Map<String, Object> body(ModelsSnapshot snap) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("models", snap.modelIds());
-        out.put("statuses", snap.statuses().stream().map(ModelRoutes::status).toList());
-        out.put("default_model", snap.defaultModel().orElse(null));
-        return out;
-    }
-
-    static Map<String, Object> status(ModelStatus s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", s.id());
-        m.put("backend", s.backend().wireName());
-        m.put("connected", s.connected());
-        m.put("reason", s.reason().wireName());
-        s.detail().ifPresent(d -> m.put("detail", d));
-        return m;
+        return ModelsDocument.of(snap);
     }
 }
