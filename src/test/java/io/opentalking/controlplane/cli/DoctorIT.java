@@ -89,6 +89,7 @@ class DoctorIT {
             env.put("OPENTALKING_OMNIRT_ENDPOINT", omnirt.url());
             env.put("OPENTALKING_FLASHHEAD_WS_URL", "ws://127.0.0.1:" + FreePorts.free());
             env.put("OPENTALKING_DEFAULT_MODEL", "FlashTalk");
+            env.put("OPENTALKING_SLOT_MODELS", "flashtalk,ghost");
 
             Run run = java(env, "doctor", "--json");
             assertThat(run.exit()).as(run.stdout() + run.stderr()).isZero();
@@ -108,6 +109,8 @@ class DoctorIT {
             assertThat(doctorModels.get("models")).isEqualTo(serverModels.get("models"));
             assertThat(doctorModels.get("default_model")).isEqualTo(serverModels.get("default_model"));
             assertThat(doctorModels.get("default_model").asText()).isEqualTo("flashtalk");
+            assertThat(out.get("warnings")).hasSize(1);
+            assertThat(out.get("warnings").get(0).asText()).contains("'ghost'", "not in the model catalog");
 
             // The same in the human format: a table and the verdict.
             Run text = java(env, "doctor");
@@ -115,7 +118,8 @@ class DoctorIT {
             assertThat(text.stdout()).containsPattern("MODEL\\s+BACKEND\\s+CONNECTED\\s+REASON\\s+DETAIL")
                     .containsPattern("flashtalk\\s+omnirt\\s+yes\\s+omnirt")
                     .containsPattern("musetalk\\s+omnirt\\s+no\\s+omnirt_unavailable")
-                    .contains("store: ok", "OK: store reachable");
+                    .contains("store: ok", "OK: store reachable")
+                    .containsPattern("warning: slot model 'ghost' .*not in the model catalog");
         } finally {
             omnirt.close();
         }
