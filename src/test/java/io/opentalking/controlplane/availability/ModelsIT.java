@@ -305,7 +305,7 @@ class ModelsIT {
 
     @Test
     void oneFailedRoundKeepsAModelConnectedTwoDisconnectIt() {
-        try (ScriptedBackend ws = new ScriptedBackend("{}");
+        try (StubHttpServer ws = new StubHttpServer().fallback(Answer.json(200, "{}"));
              TestServer s = TestServer.start(Map.of("OPENTALKING_MUSETALK_BACKEND", "direct_ws",
                      "OPENTALKING_MUSETALK_WS_URL", ws.url().replace("http://", "ws://") + "/ws",
                      "OPENTALKING_MODELS_REFRESH_MS", "300", "OPENTALKING_PROBE_TIMEOUT_MS", "300"))) {
@@ -337,10 +337,10 @@ class ModelsIT {
 
     @Test
     void aSlowOmnirtListingFinishesOnItsOwnBudgetAndCarriesOmnirtsReason() {
-        try (ScriptedBackend omnirt = new ScriptedBackend("{\"models\":[\"flashtalk\",\"musetalk\"],\"statuses\":["
+        try (StubHttpServer omnirt = new StubHttpServer().fallback(Answer.json(200, "{\"models\":[\"flashtalk\",\"musetalk\"],\"statuses\":["
                 + "{\"id\":\"flashtalk\",\"connected\":true,\"reason\":\"proxy\"},"
                 + "{\"id\":\"musetalk\",\"connected\":true,\"reason\":\"resident_runtime\"},"
-                + "{\"id\":\"wav2lip\",\"connected\":false,\"reason\":\"runtime_not_enabled\"}]}")) {
+                + "{\"id\":\"wav2lip\",\"connected\":false,\"reason\":\"runtime_not_enabled\"}]}"))) {
             omnirt.delayAnswers(Duration.ofSeconds(2));
             try (TestServer s = TestServer.start(Map.of("OPENTALKING_OMNIRT_ENDPOINT", omnirt.url(),
                     "OPENTALKING_PROBE_TIMEOUT_MS", "1000"))) {
@@ -363,18 +363,18 @@ class ModelsIT {
                 assertThat(status(later, "musetalk").get("detail").asText()).endsWith("OmniRT reason: resident_runtime");
                 assertThat(status(later, "wav2lip").get("detail").asText())
                         .endsWith("OmniRT reason: runtime_not_enabled");
-                assertThat(omnirt.requests()).as("one listing, not one per round or per reader").isEqualTo(1);
+                assertThat(omnirt.seen().size()).as("one listing, not one per round or per reader").isEqualTo(1);
             }
         }
     }
 
     @Test
     void theRefreshPeriodIsBetweenTheStartsOfTwoRounds() {
-        try (ScriptedBackend omnirt = new ScriptedBackend("{\"models\":[\"flashtalk\"]}");
+        try (StubHttpServer omnirt = new StubHttpServer().fallback(Answer.json(200, "{\"models\":[\"flashtalk\"]}"));
              TestServer s = TestServer.start(Map.of("OPENTALKING_OMNIRT_ENDPOINT", omnirt.url(),
                      "OPENTALKING_MODELS_REFRESH_MS", "1000", "OPENTALKING_PROBE_TIMEOUT_MS", "1000"))) {
             long t0 = System.nanoTime();
-            Await.untilTrue(Duration.ofSeconds(20), "three listings", () -> omnirt.requests() >= 3);
+            Await.untilTrue(Duration.ofSeconds(20), "three listings", () -> omnirt.seen().size() >= 3);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             // Rounds start at 0, 1 and 2 s: a pause of "period minus timeout" would have made these 100 ms apart.
             assertThat(ms).isGreaterThanOrEqualTo(1800);
