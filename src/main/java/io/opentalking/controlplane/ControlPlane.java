@@ -34,9 +34,8 @@ public final class ControlPlane implements AutoCloseable {
         this.cfg = cfg;
         Metrics metrics = new Metrics(clock);
         this.stores = StoreFactory.open(cfg, clock);
-        this.prober = new AvailabilityProber(cfg.models(), cfg.defaultModel(), cfg.probes(), cfg.local(), metrics);
-        this.availability = new ModelAvailability(prober::probe, cfg.probes().refreshInterval(),
-                cfg.probes().timeout(), clock);
+        this.prober = new AvailabilityProber(cfg.models(), cfg.defaultModel(), cfg.probes(), cfg.local(), metrics, clock);
+        this.availability = new ModelAvailability(prober, cfg.probes(), metrics, clock);
         this.queue = new SlotQueue(stores.slots(), cfg.queue(), stores.events(), clock);
         AvatarCatalog avatars = new AvatarCatalog(cfg.avatarsDir());
         SessionService sessions = new SessionService(avatars, availability, queue, cfg.queue(), stores.sessions(),

@@ -6,31 +6,48 @@ import io.opentalking.controlplane.config.ModelSpec;
 import io.opentalking.controlplane.config.ProbeConfig;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * One probe round: every external check runs concurrently on virtual threads and the round waits at most the
- * probe timeout (plus a small margin) for all of them. A check still running then counts as timed out.
+ * probe timeout (plus a small margin) for them. The OmniRT listing has its own, longer budget (the real OmniRT
+ * checks its targets one after another inside it): when it is still running at the round's deadline the
+ * snapshot marks its models pending and their statuses are handed over when it answers. Budgets are measured
+ * on the monotonic clock; the injected {@link Clock} stamps the snapshots.
  */
-public final class AvailabilityProber implements AutoCloseable {
+public final class AvailabilityProber implements ProbeRound, AutoCloseable {
     private static final Duration MARGIN = Duration.ofMillis(100);
     /**
      * Local checks (files, the mock self-test) touch no network; on a starved CPU the first self-test (image
      * decoding classes loading) can take longer than a network timeout, which must not mark mock unavailable.
      */
     private static final Duration LOCAL_BOUND = Duration.ofSeconds(5);
+
+    /** A probe's value and how long it took, for the metric. */
+    private record Timed<T>(T value, Duration took) {
+    }
+
+    /** The listing future, and whether this round started it (only that round reports its late statuses). */
+    private record Listing(CompletableFuture<ProbeResult<OmniRtListing>> result, boolean started) {
+    }
 
     private final List<ModelSpec> models;
     private final ProbeConfig cfg;
@@ -40,11 +57,14 @@ public final class AvailabilityProber implements AutoCloseable {
     private final DirectWsProbe directWs;
     private final LocalRuntimeCheck local;
     private final MockSelfTest mock = new MockSelfTest();
+    private final StatusRules rules;
     private final ProbeObserver observer;
+    private final Clock clock;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicReference<CompletableFuture<ProbeResult<OmniRtListing>>> listing = new AtomicReference<>();
 
     public AvailabilityProber(List<ModelSpec> models, Optional<String> defaultModel, ProbeConfig cfg,
-                              LocalRuntimeConfig localCfg, ProbeObserver observer) {
+                              LocalRuntimeConfig localCfg, ProbeObserver observer, Clock clock) {
         this.models = List.copyOf(models);
         this.defaultModel = defaultModel;
         this.cfg = cfg;
@@ -53,153 +73,156 @@ public final class AvailabilityProber implements AutoCloseable {
                 cfg.omnirtModelsPath(), cfg.omnirtAvatarModelsPath()));
         this.directWs = new DirectWsProbe(http);
         this.local = new LocalRuntimeCheck(localCfg);
+        this.rules = new StatusRules(cfg);
         this.observer = observer;
+        this.clock = clock;
     }
 
     /** Probes everything once and returns the statuses in catalog order. Never throws, never exceeds the bound. */
-    public ModelsSnapshot probe() {
-        Instant start = Instant.now();
+    @Override
+    public ModelsSnapshot probe(Consumer<List<ModelStatus>> late) {
+        long t0 = System.nanoTime();
         Duration timeout = cfg.timeout();
-        Map<String, Future<?>> tasks = new LinkedHashMap<>();
-
-        boolean needsOmnirt = omnirt.isPresent() && models.stream().anyMatch(m -> m.backend() == Backend.OMNIRT);
-        if (needsOmnirt) {
-            tasks.put("omnirt", submit("omnirt", () -> omnirt.get().list(timeout), OmniRtListing.Listed.class));
-        }
+        Duration localBudget = timeout.compareTo(LOCAL_BOUND) > 0 ? timeout : LOCAL_BOUND;
+        Map<ProbeTarget, Future<Timed<LocalRuntimeCheck.Result>>> checks = new LinkedHashMap<>();
+        Map<URI, Future<Timed<DirectWsProbe.Reachability>>> ws = new LinkedHashMap<>();
         for (ModelSpec m : models) {
             switch (m.backend()) {
-                case MOCK -> tasks.putIfAbsent("mock", submit("mock", mock::run, null));
-                case LOCAL -> tasks.put("local:" + m.id(), submit("local", () -> local.check(m.id()), null));
+                case MOCK -> checks.computeIfAbsent(new ProbeTarget.Mock(), t -> submit(mock::run));
+                case LOCAL -> checks.computeIfAbsent(new ProbeTarget.Local(m.id()), t -> submit(() -> local.check(m.id())));
                 case DIRECT_WS -> {
-                    if (m.wsUrl().isPresent() && !flashheadOverride(m)) {
-                        tasks.putIfAbsent("ws:" + m.wsUrl().get(), submit("direct_ws",
-                                () -> directWs.check(URI.create(m.wsUrl().get()), timeout),
-                                DirectWsProbe.Reachability.Reachable.class));
+                    if (m.wsUrl().isPresent() && !rules.flashheadOverride(m)) {
+                        ws.computeIfAbsent(URI.create(m.wsUrl().get()), u -> submit(() -> directWs.check(u, timeout)));
                     }
                 }
                 case OMNIRT -> {
                 }
             }
         }
+        Optional<Listing> listed = omnirt.isPresent() && models.stream().anyMatch(m -> m.backend() == Backend.OMNIRT)
+                ? Optional.of(listing()) : Optional.empty();
 
-        Instant deadline = start.plus(timeout).plus(MARGIN);
-        Instant localDeadline = start.plus(timeout.compareTo(LOCAL_BOUND) > 0 ? timeout : LOCAL_BOUND);
-        Map<String, Object> results = new LinkedHashMap<>();
-        tasks.forEach((key, f) -> results.put(key, await(f, isLocal(key) ? localDeadline : deadline, key)));
+        long deadline = t0 + timeout.plus(MARGIN).toNanos();
+        Map<ProbeTarget, ProbeResult<LocalRuntimeCheck.Result>> checkResults = new LinkedHashMap<>();
+        checks.forEach((target, f) -> checkResults.put(target,
+                await(target, f, t0 + localBudget.toNanos(), localBudget, LocalRuntimeCheck.Result::available)));
+        Map<URI, ProbeResult<DirectWsProbe.Reachability>> wsResults = new LinkedHashMap<>();
+        ws.forEach((url, f) -> wsResults.put(url, await(new ProbeTarget.DirectWs(url), f, deadline, timeout,
+                r -> r instanceof DirectWsProbe.Reachability.Reachable)));
+        Optional<ProbeResult<OmniRtListing>> omni = listed.map(l -> awaitListing(l.result(), deadline, t0));
+        RoundResults results = new RoundResults(checkResults, omni, wsResults);
 
-        List<ModelStatus> statuses = new ArrayList<>();
-        for (ModelSpec m : models) {
-            statuses.add(status(m, results));
+        Set<String> pending = omni.filter(r -> r instanceof ProbeResult.Pending<OmniRtListing>)
+                .map(r -> omnirtModels().map(ModelSpec::id).collect(Collectors.toSet())).orElse(Set.of());
+        if (!pending.isEmpty() && listed.get().started()) {
+            listed.get().result().thenAccept(r -> late.accept(
+                    omnirtModels().map(m -> rules.status(m, results.withOmnirt(r))).toList()));
         }
-        Instant end = Instant.now();
-        ModelsSnapshot snap = new ModelsSnapshot(statuses, defaultModel, end, Duration.between(start, end));
-        observer.snapshotTaken(snap);
-        return snap;
+        List<ModelStatus> statuses = models.stream().map(m -> rules.status(m, results)).toList();
+        return new ModelsSnapshot(statuses, defaultModel, clock.instant(), Duration.ofNanos(System.nanoTime() - t0),
+                pending);
     }
 
-    private static boolean isLocal(String taskKey) {
-        return taskKey.equals("mock") || taskKey.startsWith("local:");
-    }
-
-    private boolean flashheadOverride(ModelSpec m) {
-        return m.id().equals("flashhead") && cfg.flashheadEnabled();
-    }
-
-    private ModelStatus status(ModelSpec m, Map<String, Object> results) {
-        return switch (m.backend()) {
-            case MOCK -> {
-                LocalRuntimeCheck.Result r = asLocal(results.get("mock"));
-                yield ModelStatus.of(m.id(), m.backend(), r.available(), Reason.LOCAL_SELF_TEST, r.detail());
-            }
-            case LOCAL -> {
-                LocalRuntimeCheck.Result r = asLocal(results.get("local:" + m.id()));
-                yield ModelStatus.of(m.id(), m.backend(), r.available(),
-                        r.available() ? Reason.LOCAL_RUNTIME : Reason.LOCAL_ADAPTER_MISSING, r.detail());
-            }
-            case OMNIRT -> omnirtStatus(m, results.get("omnirt"));
-            case DIRECT_WS -> {
-                if (flashheadOverride(m)) {
-                    yield ModelStatus.of(m.id(), m.backend(), true, Reason.EXPLICIT_ENABLED,
-                            "OPENTALKING_FLASHHEAD_ENABLED is set; not probed");
-                }
-                if (m.wsUrl().isEmpty()) {
-                    yield ModelStatus.of(m.id(), m.backend(), false, Reason.NOT_CONFIGURED,
-                            "no ws url configured for " + m.id());
-                }
-                Object r = results.get("ws:" + m.wsUrl().get());
-                if (r instanceof DirectWsProbe.Reachability.Reachable ok) {
-                    yield ModelStatus.of(m.id(), m.backend(), true, Reason.DIRECT_WS, ok.detail());
-                }
-                yield ModelStatus.of(m.id(), m.backend(), false, Reason.DIRECT_WS_UNAVAILABLE, failureDetail(r));
-            }
-        };
-    }
-
-    private ModelStatus omnirtStatus(ModelSpec m, Object result) {
-        if (omnirt.isEmpty()) {
-            if (m.id().equals("flashtalk") && cfg.flashtalkWsUrl().isPresent()) {
-                return ModelStatus.of(m.id(), m.backend(), true, Reason.LEGACY_WS,
-                        "FlashTalk ws url configured; not probed");
-            }
-            return ModelStatus.of(m.id(), m.backend(), false, Reason.NOT_CONFIGURED, "no OmniRT endpoint configured");
+    /** One round with the late statuses waited for (bounded by the listing budget): for {@code doctor}. */
+    public ModelsSnapshot probeFully() {
+        CompletableFuture<List<ModelStatus>> late = new CompletableFuture<>();
+        ModelsSnapshot first = probe(late::complete);
+        if (first.pending().isEmpty()) {
+            return first;
         }
-        if (result instanceof OmniRtListing.Listed l) {
-            if (l.models().contains(m.id())) {
-                return ModelStatus.of(m.id(), m.backend(), true, Reason.OMNIRT, "listed by " + l.source());
-            }
-            return ModelStatus.of(m.id(), m.backend(), false, Reason.OMNIRT_UNAVAILABLE,
-                    "not listed by " + l.source() + (l.models().isEmpty() ? " (empty list)"
-                            : " (lists " + String.join(", ", l.models().stream().sorted().toList()) + ")"));
+        try {
+            return first.withLateStatuses(late.get(cfg.omnirtListingTimeout().plus(MARGIN).plus(MARGIN).toMillis(),
+                    TimeUnit.MILLISECONDS), clock.instant());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // The listing is self-bounded; if it still has not answered, the pending statuses are the answer.
         }
-        return ModelStatus.of(m.id(), m.backend(), false, Reason.OMNIRT_UNAVAILABLE, failureDetail(result));
+        return first;
     }
 
-    private static LocalRuntimeCheck.Result asLocal(Object r) {
-        return r instanceof LocalRuntimeCheck.Result lr ? lr : new LocalRuntimeCheck.Result(false, failureDetail(r));
+    private java.util.stream.Stream<ModelSpec> omnirtModels() {
+        return models.stream().filter(m -> m.backend() == Backend.OMNIRT);
     }
 
-    private static String failureDetail(Object r) {
-        return switch (r) {
-            case OmniRtListing.Unavailable u -> u.detail();
-            case DirectWsProbe.Reachability.Unreachable u -> u.detail();
-            case ProbeFailure f -> f.detail();
-            case null -> "probe did not run";
-            default -> String.valueOf(r);
-        };
+    /** The listing in flight, or a new one: a slow OmniRT never has two listings running from one server. */
+    private Listing listing() {
+        while (true) {
+            CompletableFuture<ProbeResult<OmniRtListing>> running = listing.get();
+            if (running != null && !running.isDone()) {
+                return new Listing(running, false);
+            }
+            CompletableFuture<ProbeResult<OmniRtListing>> mine = new CompletableFuture<>();
+            if (listing.compareAndSet(running, mine)) {
+                startListing(mine);
+                return new Listing(mine, true);
+            }
+        }
     }
 
-    /** A probe that threw or overran the round's deadline. */
-    private record ProbeFailure(String detail) {
-    }
-
-    private Future<Object> submit(String kind, Supplier<?> probe, Class<?> okType) {
-        return executor.submit(() -> {
-            long t0 = System.nanoTime();
-            Object r;
+    private void startListing(CompletableFuture<ProbeResult<OmniRtListing>> result) {
+        OmniRtProbe probe = omnirt.orElseThrow();
+        ProbeTarget target = new ProbeTarget.OmniRt(probe.primaryUrl());
+        Duration budget = cfg.omnirtListingTimeout();
+        long t0 = System.nanoTime();
+        // The probe bounds itself; this is the backstop, worded like every other timeout.
+        result.completeOnTimeout(new ProbeResult.TimedOut<>(ProbeResult.timeoutDetail(target.what(), budget)),
+                budget.plus(MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+        result.thenAccept(r -> observer.probed(target.kind(), Duration.ofNanos(System.nanoTime() - t0),
+                r instanceof ProbeResult.Done<OmniRtListing> d && d.value() instanceof OmniRtListing.Listed));
+        executor.submit(() -> {
             try {
-                r = probe.get();
+                result.complete(new ProbeResult.Done<>(probe.list(budget)));
             } catch (RuntimeException e) {
-                r = new ProbeFailure(kind + " probe failed: " + e.getClass().getSimpleName());
+                result.complete(new ProbeResult.Failed<>("omnirt probe failed: " + e.getClass().getSimpleName()));
             }
-            boolean ok = okType == null ? r instanceof LocalRuntimeCheck.Result lr && lr.available() : okType.isInstance(r);
-            observer.probed(kind, Duration.ofNanos(System.nanoTime() - t0), ok);
-            return r;
         });
     }
 
-    private static Object await(Future<?> f, Instant deadline, String key) {
-        long ms = Math.max(0, Duration.between(Instant.now(), deadline).toMillis());
+    private ProbeResult<OmniRtListing> awaitListing(CompletableFuture<ProbeResult<OmniRtListing>> f, long deadline,
+                                                    long t0) {
         try {
-            return f.get(ms, TimeUnit.MILLISECONDS);
+            return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            f.cancel(true);
-            return new ProbeFailure(key + " probe did not finish within the probe timeout");
+            return new ProbeResult.Pending<>("OmniRT listing still running after "
+                    + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms (its budget is "
+                    + cfg.omnirtListingTimeout().toMillis() + " ms); the status follows when it answers");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new ProbeFailure("interrupted");
-        } catch (Exception e) {
-            return new ProbeFailure(key + " probe failed");
+            return new ProbeResult.Failed<>("interrupted");
+        } catch (ExecutionException e) {
+            return new ProbeResult.Failed<>("omnirt probe failed: " + e.getCause().getClass().getSimpleName());
         }
+    }
+
+    private <T> Future<Timed<T>> submit(Supplier<T> probe) {
+        return executor.submit(() -> {
+            long t0 = System.nanoTime();
+            T v = probe.get();
+            return new Timed<>(v, Duration.ofNanos(System.nanoTime() - t0));
+        });
+    }
+
+    /** Waits for one probe until the deadline; reports it to the observer exactly once, whatever the outcome. */
+    private <T> ProbeResult<T> await(ProbeTarget target, Future<Timed<T>> f, long deadline, Duration budget,
+                                     Predicate<T> ok) {
+        ProbeResult<T> r;
+        Duration took = budget;
+        try {
+            Timed<T> t = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            r = new ProbeResult.Done<>(t.value());
+            took = t.took();
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            r = new ProbeResult.TimedOut<>(ProbeResult.timeoutDetail(target.what(), budget));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            r = new ProbeResult.Failed<>("interrupted");
+        } catch (ExecutionException e) {
+            r = new ProbeResult.Failed<>(target.kind() + " probe failed: " + e.getCause().getClass().getSimpleName());
+        }
+        observer.probed(target.kind(), took, r instanceof ProbeResult.Done<T> d && ok.test(d.value()));
+        return r;
     }
 
     @Override

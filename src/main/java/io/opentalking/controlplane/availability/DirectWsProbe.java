@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -30,7 +29,7 @@ final class DirectWsProbe {
     }
 
     Reachability check(URI wsUrl, Duration budget) {
-        Instant deadline = Instant.now().plus(budget);
+        long deadline = System.nanoTime() + budget.toNanos();
         URI probe = ProbeUrls.directWsProbe(wsUrl);
         return switch (http.get(probe, Map.of(), budget)) {
             case HttpOutcome.Answered a when a.status() < 500 ->
@@ -39,7 +38,7 @@ final class DirectWsProbe {
                     new Reachability.Unreachable(ProbeHttp.safe(probe) + " answered HTTP " + a.status());
             case HttpOutcome.Failed f when f.kind() == HttpOutcome.Kind.TIMEOUT ->
                     new Reachability.Unreachable(f.detail());
-            case HttpOutcome.Failed f -> tcpFallback(wsUrl, f.detail(), Duration.between(Instant.now(), deadline));
+            case HttpOutcome.Failed f -> tcpFallback(wsUrl, f.detail(), Duration.ofNanos(deadline - System.nanoTime()));
         };
     }
 

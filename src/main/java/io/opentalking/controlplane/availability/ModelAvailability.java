@@ -1,60 +1,65 @@
 package io.opentalking.controlplane.availability;
 
+import io.opentalking.controlplane.config.ProbeConfig;
+
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 
 /**
- * Holds the latest {@link ModelsSnapshot}. A background loop refreshes it early enough that it never turns stale
- * in steady state; a reader that finds it stale (or missing) joins the one refresh in flight, started on demand,
- * and waits at most the probe timeout plus a margin before it takes the stale answer.
+ * Holds the published {@link ModelsSnapshot}. A background schedule starts a round every refresh period (the
+ * period is between the starts of two rounds); each round's statuses pass the {@link StatusHold} thresholds
+ * before they are published. A reader that finds the snapshot older than the period triggers (or joins) the one
+ * refresh in flight; it waits only when no round can have been due, and then at most the probe timeout plus a
+ * margin before it takes the stale answer.
  */
 public final class ModelAvailability implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ModelAvailability.class.getName());
     private static final Duration WAIT_MARGIN = Duration.ofMillis(250);
 
-    private final Supplier<ModelsSnapshot> prober;
+    private final ProbeRound prober;
     private final Duration refreshInterval;
     private final Duration probeTimeout;
+    private final StatusHold hold;
+    private final ProbeObserver observer;
     private final Clock clock;
     private final AtomicReference<ModelsSnapshot> current = new AtomicReference<>();
     private final AtomicReference<CompletableFuture<ModelsSnapshot>> inFlight = new AtomicReference<>();
-    private volatile Thread loop;
-    private volatile boolean closed;
+    /** Late statuses that arrived before their round was published; guarded by {@code this}. */
+    private List<ModelStatus> early = List.of();
+    private final ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("models-refresh").unstarted(r));
 
-    public ModelAvailability(Supplier<ModelsSnapshot> prober, Duration refreshInterval, Duration probeTimeout,
-                             Clock clock) {
+    public ModelAvailability(ProbeRound prober, ProbeConfig cfg, ProbeObserver observer, Clock clock) {
         this.prober = prober;
-        this.refreshInterval = refreshInterval;
-        this.probeTimeout = probeTimeout;
+        this.refreshInterval = cfg.refreshInterval();
+        this.probeTimeout = cfg.timeout();
+        this.hold = new StatusHold(cfg.failureThreshold(), cfg.successThreshold());
+        this.observer = observer;
         this.clock = clock;
     }
 
-    /** Starts the first round now and the background loop after it. */
+    /** Starts the first round now and one every refresh period after it. */
     public void start() {
-        refreshAsync();
-        loop = Thread.ofVirtual().name("models-refresh").start(this::refreshLoop);
+        schedule.scheduleAtFixedRate(this::scheduledRound, 0, refreshInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void refreshLoop() {
-        // Start each round early enough to finish before the snapshot it replaces turns stale.
-        Duration lead = probeTimeout.plus(Duration.ofMillis(100));
-        long pause = Math.max(50, refreshInterval.minus(lead).toMillis());
-        while (!closed) {
-            try {
-                waitFor(refreshAsync(), probeTimeout.plus(WAIT_MARGIN));
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "model refresh failed", e);
-            }
+    private void scheduledRound() {
+        try {
+            waitFor(refreshAsync(), probeTimeout.plus(WAIT_MARGIN));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // Never let an exception escape: it would cancel the schedule for good.
+            LOG.log(System.Logger.Level.WARNING, "model refresh failed", e);
         }
     }
 
@@ -65,6 +70,10 @@ public final class ModelAvailability implements AutoCloseable {
             return snap;
         }
         CompletableFuture<ModelsSnapshot> f = refreshAsync();
+        if (snap != null && snap.age(clock.instant()).compareTo(refreshInterval.plus(probeTimeout).plus(WAIT_MARGIN)) <= 0) {
+            // A round is due or running now; its result replaces this one without anyone waiting for it.
+            return snap;
+        }
         try {
             return waitFor(f, probeTimeout.plus(WAIT_MARGIN));
         } catch (InterruptedException e) {
@@ -98,19 +107,47 @@ public final class ModelAvailability implements AutoCloseable {
             CompletableFuture<ModelsSnapshot> mine = new CompletableFuture<>();
             if (inFlight.compareAndSet(null, mine)) {
                 Thread.ofVirtual().name("models-probe").start(() -> {
+                    // Cleared before completing, so a caller woken by this round never joins it again.
                     try {
-                        ModelsSnapshot s = prober.get();
-                        current.set(s);
+                        ModelsSnapshot s = publish(prober.probe(this::publishLate));
+                        inFlight.compareAndSet(mine, null);
                         mine.complete(s);
                     } catch (Throwable t) {
-                        mine.completeExceptionally(t);
-                    } finally {
                         inFlight.compareAndSet(mine, null);
+                        mine.completeExceptionally(t);
                     }
                 });
                 return mine;
             }
         }
+    }
+
+    private synchronized ModelsSnapshot publish(ModelsSnapshot raw) {
+        ModelsSnapshot published = hold.apply(raw);
+        if (!early.isEmpty() && awaits(published, early)) {
+            published = published.withLateStatuses(hold.applyLate(early, clock.instant()), clock.instant());
+        }
+        early = List.of();
+        current.set(published);
+        observer.snapshotTaken(published);
+        return published;
+    }
+
+    /** Statuses of a round's pending models (the slow OmniRT listing answered after the round's snapshot). */
+    private synchronized void publishLate(List<ModelStatus> late) {
+        ModelsSnapshot snap = current.get();
+        if (snap == null || !awaits(snap, late)) {
+            // The listing answered between the round's deadline and its publication: apply it right after.
+            early = List.copyOf(late);
+            return;
+        }
+        ModelsSnapshot updated = snap.withLateStatuses(hold.applyLate(late, clock.instant()), clock.instant());
+        current.set(updated);
+        observer.snapshotTaken(updated);
+    }
+
+    private static boolean awaits(ModelsSnapshot snap, List<ModelStatus> late) {
+        return late.stream().allMatch(s -> snap.pending().contains(s.id()));
     }
 
     private static ModelsSnapshot waitFor(CompletableFuture<ModelsSnapshot> f, Duration max)
@@ -126,10 +163,6 @@ public final class ModelAvailability implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        Thread t = loop;
-        if (t != null) {
-            t.interrupt();
-        }
+        schedule.shutdownNow();
     }
 }

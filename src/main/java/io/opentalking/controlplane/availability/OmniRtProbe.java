@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -34,8 +34,12 @@ final class OmniRtProbe {
         this.fallbackPath = fallbackPath;
     }
 
+    URI primaryUrl() {
+        return ProbeUrls.omnirtProbe(endpoint, primaryPath);
+    }
+
     OmniRtListing list(Duration budget) {
-        Instant deadline = Instant.now().plus(budget);
+        long deadline = System.nanoTime() + budget.toNanos();
         OmniRtListing primary = listAt(primaryPath, budget);
         if (primary instanceof OmniRtListing.Listed l && !l.models().isEmpty()) {
             return primary;
@@ -43,7 +47,7 @@ final class OmniRtProbe {
         if (fallbackPath.equals(primaryPath)) {
             return primary;
         }
-        OmniRtListing fallback = listAt(fallbackPath, Duration.between(Instant.now(), deadline));
+        OmniRtListing fallback = listAt(fallbackPath, Duration.ofNanos(deadline - System.nanoTime()));
         if (fallback instanceof OmniRtListing.Listed l && !l.models().isEmpty()) {
             return fallback;
         }
@@ -74,6 +78,7 @@ final class OmniRtProbe {
             return new OmniRtListing.Unavailable(ProbeHttp.safe(uri) + " answered JSON that is not an object");
         }
         Set<String> ids = new LinkedHashSet<>();
+        Map<String, String> reasons = new HashMap<>();
         JsonNode models = root.get("models");
         if (models != null && models.isArray()) {
             for (JsonNode m : models) {
@@ -85,18 +90,36 @@ final class OmniRtProbe {
             }
         }
         JsonNode statuses = root.get("statuses");
-        if (ids.isEmpty() && statuses != null && statuses.isArray()) {
+        if (statuses != null && statuses.isArray()) {
+            boolean fromStatuses = ids.isEmpty();
             for (JsonNode s : statuses) {
-                if (s.isObject() && s.path("connected").asBoolean(false) && s.hasNonNull("id")) {
-                    addId(ids, s.get("id").asText());
+                if (!s.isObject() || !s.hasNonNull("id")) {
+                    continue;
+                }
+                String id = norm(s.get("id").asText());
+                if (fromStatuses && s.path("connected").asBoolean(false)) {
+                    addId(ids, id);
+                }
+                // OmniRT says why per model (proxy, resident_runtime, runtime_not_enabled, ...): kept for detail.
+                if (!id.isEmpty() && s.path("reason").isTextual() && !s.get("reason").asText().isBlank()) {
+                    reasons.put(id, shorten(s.get("reason").asText().trim()));
                 }
             }
         }
-        return new OmniRtListing.Listed(Set.copyOf(ids), ProbeHttp.safe(uri));
+        return new OmniRtListing.Listed(ids, reasons, ProbeHttp.safe(uri));
+    }
+
+    private static String norm(String id) {
+        return id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** A reason is a short code; a server sending prose must not blow up a detail line. */
+    private static String shorten(String reason) {
+        return reason.length() > 64 ? reason.substring(0, 64) + "…" : reason;
     }
 
     private static void addId(Set<String> ids, String id) {
-        String norm = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
+        String norm = norm(id);
         if (!norm.isEmpty()) {
             ids.add(norm);
         }

@@ -34,7 +34,7 @@ public final class ProbeHttp implements AutoCloseable {
 
     HttpOutcome get(URI uri, Map<String, String> headers, Duration budget) {
         if (budget.isNegative() || budget.isZero()) {
-            return new HttpOutcome.Failed(HttpOutcome.Kind.TIMEOUT, "no time left for GET " + safe(uri));
+            return timeout(uri, budget);
         }
         HttpRequest.Builder req = HttpRequest.newBuilder(uri).GET().timeout(budget)
                 .header("Accept", "application/json");
@@ -76,8 +76,7 @@ public final class ProbeHttp implements AutoCloseable {
     }
 
     private static HttpOutcome timeout(URI uri, Duration budget) {
-        return new HttpOutcome.Failed(HttpOutcome.Kind.TIMEOUT,
-                "GET " + safe(uri) + " timed out after " + budget.toMillis() + " ms");
+        return new HttpOutcome.Failed(HttpOutcome.Kind.TIMEOUT, ProbeResult.timeoutDetail("GET " + safe(uri), budget));
     }
 
     /** The URI without user info, for details shown to people. */

@@ -17,12 +17,10 @@ public record Avatar(String id, Optional<String> name, String modelType, int fps
 
     public boolean hidden() {
         Object h = metadata.get("hidden");
-        return h instanceof Boolean b ? b : h != null && TRUTHY.contains(String.valueOf(h).trim().toLowerCase());
+        return h instanceof Boolean b ? b : h != null && io.opentalking.controlplane.config.Truthy.isTruthy(String.valueOf(h));
     }
 
     Avatar withPreview(Optional<Path> file) {
         return new Avatar(id, name, modelType, fps, sampleRate, width, height, version, metadata, directory, file);
     }
-
-    private static final java.util.Set<String> TRUTHY = java.util.Set.of("1", "true", "yes", "on");
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.opentalking.controlplane.availability.AvailabilityProber;
 import io.opentalking.controlplane.availability.ModelStatus;
+import io.opentalking.controlplane.availability.ModelsDocument;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
 import io.opentalking.controlplane.availability.ProbeObserver;
 import io.opentalking.controlplane.config.AppConfig;
@@ -14,6 +15,7 @@ import io.opentalking.controlplane.store.Stores;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,8 +43,8 @@ public final class Doctor {
         }
         ModelsSnapshot snap;
         try (AvailabilityProber prober = new AvailabilityProber(cfg.models(), cfg.defaultModel(), cfg.probes(),
-                cfg.local(), ProbeObserver.NONE)) {
-            snap = prober.probe();
+                cfg.local(), ProbeObserver.NONE, Clock.systemUTC())) {
+            snap = prober.probeFully();
         }
         Stores.StoreCheck.Result store = StoreCheckRunner.check(cfg);
         String verdict = store.ok()
@@ -52,13 +54,15 @@ public final class Doctor {
         if (json) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("config_file", cfg.configFile().map(Path::toString).orElse(null));
-            body.put("models", io.opentalking.controlplane.http.ModelsJson.body(snap));
+            body.put("models", ModelsDocument.of(snap));
+            body.put("warnings", cfg.warnings());
             body.put("store", Map.of("ok", store.ok(), "detail", store.detail()));
             body.put("verdict", verdict);
             print(out, body);
         } else {
             out.println("OpenTalking doctor");
             out.println("config file: " + cfg.configFile().map(Path::toString).orElse("(none)"));
+            cfg.warnings().forEach(w -> out.println("warning: " + w));
             out.println();
             out.printf("%-20s %-10s %-10s %-22s %s%n", "MODEL", "BACKEND", "CONNECTED", "REASON", "DETAIL");
             for (ModelStatus s : snap.statuses()) {

@@ -1,6 +1,7 @@
 package io.opentalking.controlplane.http;
 
 import io.opentalking.controlplane.availability.ModelAvailability;
+import io.opentalking.controlplane.availability.ModelsDocument;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
 
 import java.time.Clock;
@@ -31,7 +32,7 @@ final class ModelRoutes implements Router.Routes {
         Encoded e = lastEncoded.get();
         if (e == null || e.snapshot != snap) {
             try {
-                e = new Encoded(snap, Json.MAPPER.writeValueAsBytes(ModelsJson.body(snap)));
+                e = new Encoded(snap, Json.MAPPER.writeValueAsBytes(ModelsDocument.of(snap)));
             } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
                 throw new IllegalStateException("models body not serializable", ex);
             }

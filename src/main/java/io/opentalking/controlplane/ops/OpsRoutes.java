@@ -1,9 +1,9 @@
 package io.opentalking.controlplane.ops;
 
 import io.opentalking.controlplane.availability.ModelAvailability;
+import io.opentalking.controlplane.availability.ModelsDocument;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
 import io.opentalking.controlplane.http.Exchange;
-import io.opentalking.controlplane.http.ModelsJson;
 import io.opentalking.controlplane.http.Router;
 import io.opentalking.controlplane.queue.QueueStatusReader;
 
@@ -68,7 +68,7 @@ public final class OpsRoutes implements Router.Routes {
     private void statusJson(Exchange ex) {
         ModelsSnapshot snap = availability.current();
         QueueStatusReader.Reading q = status.readStatus();
-        Map<String, Object> body = new LinkedHashMap<>(ModelsJson.body(snap));
+        Map<String, Object> body = new LinkedHashMap<>(ModelsDocument.of(snap));
         Map<String, Object> queue = new LinkedHashMap<>();
         queue.put("slot_occupied", q.status().slotOccupied());
         queue.put("queue_size", q.status().queueSize());

@@ -169,6 +169,7 @@ class ModelsIT {
         try (SilentServer omnirt = new SilentServer(); SilentServer ws = new SilentServer();
              TestServer s = TestServer.start(Map.of(
                      "OPENTALKING_OMNIRT_ENDPOINT", "http://127.0.0.1:" + omnirt.port(),
+                     "OPENTALKING_OMNIRT_LISTING_TIMEOUT_MS", "1000",
                      "OPENTALKING_FLASHHEAD_WS_URL", "ws://127.0.0.1:" + ws.port() + "/v1/avatar/realtime"))) {
             long t0 = System.nanoTime();
             TestHttp.Reply first = s.http().get("/models");
@@ -178,8 +179,11 @@ class ModelsIT {
             JsonNode body = first.json();
             assertStatus(body, "flashtalk", "omnirt", false, "omnirt_unavailable");
             assertStatus(body, "flashhead", "direct_ws", false, "direct_ws_unavailable");
-            assertThat(status(body, "flashtalk").get("detail").asText()).contains("timed out");
-            assertThat(status(body, "flashhead").get("detail").asText()).contains("timed out");
+            // One condition, one wording, whichever side (HTTP client or round) noticed it first.
+            assertThat(status(body, "flashtalk").get("detail").asText()).isEqualTo("GET http://127.0.0.1:"
+                    + omnirt.port() + "/v1/audio2video/models timed out after 1000 ms");
+            assertThat(status(body, "flashhead").get("detail").asText()).isEqualTo("GET http://127.0.0.1:"
+                    + ws.port() + "/v1/avatar/realtime/ timed out after 1000 ms");
             long best = Long.MAX_VALUE;
             for (int i = 0; i < 5; i++) {
                 long t1 = System.nanoTime();
@@ -277,18 +281,104 @@ class ModelsIT {
     }
 
     @Test
-    void snapshotFollowsABackendThatGoesAway() throws InterruptedException {
+    void snapshotFollowsABackendThatGoesAway() {
         StubHttpServer omnirt = new StubHttpServer()
                 .answer("/v1/audio2video/models", Answer.json(200, "{\"models\":[\"flashtalk\"]}"));
         try (TestServer s = TestServer.start(Map.of("OPENTALKING_OMNIRT_ENDPOINT", omnirt.url(),
                 "OPENTALKING_MODELS_REFRESH_MS", "300", "OPENTALKING_PROBE_TIMEOUT_MS", "200"))) {
             assertStatus(s.http().get("/models").json(), "flashtalk", "omnirt", true, "omnirt");
             omnirt.close();
-            JsonNode body = Await.until(Duration.ofSeconds(3), "flashtalk to become disconnected", () -> {
+            JsonNode body = Await.until(Duration.ofSeconds(10), "flashtalk disconnected", () -> {
                 JsonNode b = s.http().get("/models").json();
                 return status(b, "flashtalk").get("connected").asBoolean() ? null : b;
             });
             assertStatus(body, "flashtalk", "omnirt", false, "omnirt_unavailable");
+        }
+    }
+
+    private static JsonNode awaitDetail(TestServer s, String id, String fragment) {
+        return Await.until(Duration.ofSeconds(20), id + " detail containing '" + fragment + "'", () -> {
+            JsonNode st = status(s.http().get("/models").json(), id);
+            return st.path("detail").asText().contains(fragment) ? st : null;
+        });
+    }
+
+    @Test
+    void oneFailedRoundKeepsAModelConnectedTwoDisconnectIt() {
+        try (StubHttpServer ws = new StubHttpServer().fallback(Answer.json(200, "{}"));
+             TestServer s = TestServer.start(Map.of("OPENTALKING_MUSETALK_BACKEND", "direct_ws",
+                     "OPENTALKING_MUSETALK_WS_URL", ws.url().replace("http://", "ws://") + "/ws",
+                     "OPENTALKING_MODELS_REFRESH_MS", "300", "OPENTALKING_PROBE_TIMEOUT_MS", "300"))) {
+            assertStatus(s.http().get("/models").json(), "musetalk", "direct_ws", true, "direct_ws");
+
+            ws.failNext(1);
+            JsonNode held = awaitDetail(s, "musetalk", "1 of 2 failures");
+            assertThat(held.get("connected").asBoolean()).isTrue();
+            assertThat(held.get("reason").asText()).isEqualTo("direct_ws");
+            assertThat(held.get("detail").asText()).containsPattern("^last probe failed at \\S+Z; 1 of 2 failures: ")
+                    .contains("HTTP 503");
+            // The next round succeeds: still connected, and the hold is over.
+            JsonNode back = Await.until(Duration.ofSeconds(20), "musetalk probed fine again", () -> {
+                JsonNode st = status(s.http().get("/models").json(), "musetalk");
+                return st.path("detail").asText().contains("answered HTTP 200") ? st : null;
+            });
+            assertThat(back.get("connected").asBoolean()).isTrue();
+
+            ws.failNext(2);
+            awaitDetail(s, "musetalk", "1 of 2 failures");
+            JsonNode down = Await.until(Duration.ofSeconds(20), "musetalk disconnected", () -> {
+                JsonNode st = status(s.http().get("/models").json(), "musetalk");
+                return st.get("connected").asBoolean() ? null : st;
+            });
+            assertThat(down.get("reason").asText()).isEqualTo("direct_ws_unavailable");
+            assertThat(down.get("detail").asText()).contains("HTTP 503");
+        }
+    }
+
+    @Test
+    void aSlowOmnirtListingFinishesOnItsOwnBudgetAndCarriesOmnirtsReason() {
+        try (StubHttpServer omnirt = new StubHttpServer().fallback(Answer.json(200, "{\"models\":[\"flashtalk\",\"musetalk\"],\"statuses\":["
+                + "{\"id\":\"flashtalk\",\"connected\":true,\"reason\":\"proxy\"},"
+                + "{\"id\":\"musetalk\",\"connected\":true,\"reason\":\"resident_runtime\"},"
+                + "{\"id\":\"wav2lip\",\"connected\":false,\"reason\":\"runtime_not_enabled\"}]}"))) {
+            omnirt.delayAnswers(Duration.ofSeconds(2));
+            try (TestServer s = TestServer.start(Map.of("OPENTALKING_OMNIRT_ENDPOINT", omnirt.url(),
+                    "OPENTALKING_PROBE_TIMEOUT_MS", "1000"))) {
+                long t0 = System.nanoTime();
+                JsonNode first = s.http().get("/models").json();
+                long firstMs = (System.nanoTime() - t0) / 1_000_000;
+                assertThat(firstMs).as("first /models stays bounded by the probe timeout").isLessThan(1000 + 400);
+                assertStatus(first, "flashtalk", "omnirt", false, "omnirt_unavailable");
+                assertThat(status(first, "flashtalk").get("detail").asText()).contains("still running");
+
+                JsonNode later = Await.until(Duration.ofSeconds(10), "flashtalk connected once the listing answers",
+                        () -> {
+                            JsonNode b = s.http().get("/models").json();
+                            return status(b, "flashtalk").get("connected").asBoolean() ? b : null;
+                        });
+                assertStatus(later, "flashtalk", "omnirt", true, "omnirt");
+                assertStatus(later, "musetalk", "omnirt", true, "omnirt");
+                assertStatus(later, "wav2lip", "omnirt", false, "omnirt_unavailable");
+                assertThat(status(later, "flashtalk").get("detail").asText()).endsWith("OmniRT reason: proxy");
+                assertThat(status(later, "musetalk").get("detail").asText()).endsWith("OmniRT reason: resident_runtime");
+                assertThat(status(later, "wav2lip").get("detail").asText())
+                        .endsWith("OmniRT reason: runtime_not_enabled");
+                assertThat(omnirt.seen().size()).as("one listing, not one per round or per reader").isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void theRefreshPeriodIsBetweenTheStartsOfTwoRounds() {
+        try (StubHttpServer omnirt = new StubHttpServer().fallback(Answer.json(200, "{\"models\":[\"flashtalk\"]}"));
+             TestServer s = TestServer.start(Map.of("OPENTALKING_OMNIRT_ENDPOINT", omnirt.url(),
+                     "OPENTALKING_MODELS_REFRESH_MS", "1000", "OPENTALKING_PROBE_TIMEOUT_MS", "1000"))) {
+            long t0 = System.nanoTime();
+            Await.untilTrue(Duration.ofSeconds(20), "three listings", () -> omnirt.seen().size() >= 3);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            // Rounds start at 0, 1 and 2 s: a pause of "period minus timeout" would have made these 100 ms apart.
+            assertThat(ms).isGreaterThanOrEqualTo(1800);
+            assertThat(s.http().get("/models").status()).isEqualTo(200);
         }
     }
 }

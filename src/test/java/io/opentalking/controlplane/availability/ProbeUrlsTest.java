@@ -38,7 +38,8 @@ class ProbeUrlsTest {
     @Test
     void omnirtListingAcceptsBothShapes() {
         assertThat(parse("{\"models\":[\" FlashTalk \",\"wav2lip\",\"\"]}"))
-                .isEqualTo(new OmniRtListing.Listed(java.util.Set.of("flashtalk", "wav2lip"), "http://h/v1/audio2video/models"));
+                .isEqualTo(new OmniRtListing.Listed(java.util.Set.of("flashtalk", "wav2lip"), java.util.Map.of(),
+                        "http://h/v1/audio2video/models"));
         assertThat(((OmniRtListing.Listed) parse("{\"models\":[{\"id\":\"musetalk\"},{\"id\":\"x\",\"connected\":false}]}"))
                 .models()).containsExactly("musetalk");
         assertThat(((OmniRtListing.Listed) parse("{\"statuses\":[{\"id\":\"flashtalk\",\"connected\":true},"
@@ -46,6 +47,20 @@ class ProbeUrlsTest {
         // an empty models array does not hide a statuses array (upstream's does)
         assertThat(((OmniRtListing.Listed) parse("{\"models\":[],\"statuses\":[{\"id\":\"quicktalk\",\"connected\":true}]}"))
                 .models()).containsExactly("quicktalk");
+    }
+
+    @Test
+    void omnirtsOwnReasonPerModelIsKept() {
+        // OmniRT's CPU stub answers like this: connected ids in models, every target with its reason in statuses.
+        OmniRtListing.Listed l = (OmniRtListing.Listed) parse("{\"models\":[\"flashtalk\"],\"statuses\":["
+                + "{\"id\":\"flashtalk\",\"connected\":true,\"reason\":\"proxy\"},"
+                + "{\"id\":\"Wav2Lip\",\"connected\":false,\"reason\":\"not_configured\"},"
+                + "{\"id\":\"quicktalk\",\"connected\":false,\"reason\":\"runtime_not_enabled\"},"
+                + "{\"id\":\"musetalk\",\"connected\":false}]}");
+        assertThat(l.models()).containsExactly("flashtalk");
+        assertThat(l.reasons()).containsOnly(java.util.Map.entry("flashtalk", "proxy"),
+                java.util.Map.entry("wav2lip", "not_configured"), java.util.Map.entry("quicktalk", "runtime_not_enabled"));
+        assertThat(l.reason("musetalk")).isEmpty();
     }
 
     @Test

@@ -3,20 +3,17 @@ package io.opentalking.controlplane.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentalking.controlplane.testing.FreePorts;
+import io.opentalking.controlplane.testing.MainProcess;
 import io.opentalking.controlplane.testing.RedisServerProcess;
 import io.opentalking.controlplane.testing.StubHttpServer;
 import io.opentalking.controlplane.testing.TestServer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,27 +45,9 @@ class DoctorIT {
     }
 
     /** Runs Main in a new JVM with exactly this environment (plus PATH and HOME) in an empty directory. */
-    static Run java(Map<String, String> config, String... args) throws Exception {
-        Path dir = Files.createTempDirectory("doctor-");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin",
-                "java").toString()));
-        cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                "io.opentalking.controlplane.Main"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
-        pb.environment().clear();
-        pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().putAll(config);
-        Process p = pb.start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("doctor did not finish within 60 s");
-        }
-        return new Run(p.exitValue(), Files.readString(dir.resolve("out.txt"), StandardCharsets.UTF_8),
-                Files.readString(dir.resolve("err.txt"), StandardCharsets.UTF_8));
+    static Run java(Map<String, String> config, String... args) {
+        MainProcess.Run r = MainProcess.run(config, args);
+        return new Run(r.exit(), r.stdout(), r.stderr());
     }
 
     private static List<String> table(JsonNode statuses) {
@@ -89,6 +68,7 @@ class DoctorIT {
             env.put("OPENTALKING_OMNIRT_ENDPOINT", omnirt.url());
             env.put("OPENTALKING_FLASHHEAD_WS_URL", "ws://127.0.0.1:" + FreePorts.free());
             env.put("OPENTALKING_DEFAULT_MODEL", "FlashTalk");
+            env.put("OPENTALKING_SLOT_MODELS", "flashtalk,ghost");
 
             Run run = java(env, "doctor", "--json");
             assertThat(run.exit()).as(run.stdout() + run.stderr()).isZero();
@@ -108,6 +88,8 @@ class DoctorIT {
             assertThat(doctorModels.get("models")).isEqualTo(serverModels.get("models"));
             assertThat(doctorModels.get("default_model")).isEqualTo(serverModels.get("default_model"));
             assertThat(doctorModels.get("default_model").asText()).isEqualTo("flashtalk");
+            assertThat(out.get("warnings")).hasSize(1);
+            assertThat(out.get("warnings").get(0).asText()).contains("'ghost'", "not in the model catalog");
 
             // The same in the human format: a table and the verdict.
             Run text = java(env, "doctor");
@@ -115,7 +97,8 @@ class DoctorIT {
             assertThat(text.stdout()).containsPattern("MODEL\\s+BACKEND\\s+CONNECTED\\s+REASON\\s+DETAIL")
                     .containsPattern("flashtalk\\s+omnirt\\s+yes\\s+omnirt")
                     .containsPattern("musetalk\\s+omnirt\\s+no\\s+omnirt_unavailable")
-                    .contains("store: ok", "OK: store reachable");
+                    .contains("store: ok", "OK: store reachable")
+                    .containsPattern("warning: slot model 'ghost' .*not in the model catalog");
         } finally {
             omnirt.close();
         }

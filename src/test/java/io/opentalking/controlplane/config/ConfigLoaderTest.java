@@ -179,8 +179,103 @@ class ConfigLoaderTest {
 
     @Test
     void redisPasswordsNeverAppearInErrors() {
-        assertThatThrownBy(() -> load(Map.of("OPENTALKING_REDIS_URL", "http://:hunter2@h:6379")))
-                .isInstanceOf(ConfigException.class).message().doesNotContain("hunter2");
+        for (String url : List.of("http://:hunter2@h:6379", "redis://:hunter2@h:notaport/0", "redis://:hunter2@[bad/0",
+                "redis://user:hunter2@ h:6379/0", "redis://:hun@ter2@h:6379/0")) {
+            assertThatThrownBy(() -> load(Map.of("OPENTALKING_REDIS_URL", url))).as(url)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("OPENTALKING_REDIS_URL")
+                    .hasMessageContaining("***@")
+                    .message().doesNotContain("hunter2").doesNotContain("ter2");
+        }
+    }
+
+    @Test
+    void recordsHoldingSecretsDoNotPrintThem() {
+        AppConfig c = load(Map.of("OPENTALKING_REDIS_URL", "redis://:hunter2@h:6379/0",
+                "OPENTALKING_OMNIRT_ENDPOINT", "http://op:endpoint-pw@omnirt:9000",
+                "OPENTALKING_OMNIRT_API_KEY", "sk-hunter3",
+                "OPENTALKING_FLASHHEAD_WS_URL", "ws://u:ws-pw@fh:1/x"));
+        assertThat(c.store().redisUrl().orElseThrow().getUserInfo()).isEqualTo(":hunter2");
+        assertThat(c.probes().omnirtApiKey()).contains("sk-hunter3");
+        assertThat(c.toString()).contains("redis://***@h:6379/0", "http://***@omnirt:9000", "apiKey=set")
+                .doesNotContain("hunter2").doesNotContain("endpoint-pw").doesNotContain("sk-hunter3")
+                .doesNotContain("ws-pw");
+        assertThat(c.store().describe()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void recordsValidateThemselvesAndNameTheKey() {
+        Duration s = Duration.ofSeconds(1);
+        assertThatThrownBy(() -> new QueueConfig(0, 3, s, s, java.util.Set.of("flashtalk"), s, s, s))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("OPENTALKING_FLASHTALK_SLOTS")
+                .hasMessageContaining("'0'");
+        assertThatThrownBy(() -> new QueueConfig(1, -1, s, s, java.util.Set.of(), s, s, s))
+                .hasMessageContaining("OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE");
+        assertThatThrownBy(() -> new QueueConfig(1, 3, s, s, java.util.Set.of(), Duration.ofMillis(100), s, s))
+                .hasMessageContaining("OPENTALKING_QUEUE_LEASE_MS").hasMessageContaining("'100'");
+        assertThatThrownBy(() -> new ServerConfig("127.0.0.1", 70000, List.of("*"), false, s, 1))
+                .hasMessageContaining("OPENTALKING_API_PORT");
+        assertThatThrownBy(() -> new ServerConfig("127.0.0.1", 80, List.of("ftp://x"), false, s, 1))
+                .hasMessageContaining("OPENTALKING_CORS_ORIGINS");
+        assertThatThrownBy(() -> new StoreConfig(StoreConfig.StoreMode.REDIS, java.util.Optional.empty(), s, s, s))
+                .hasMessageContaining("OPENTALKING_REDIS_URL");
+        assertThatThrownBy(() -> new StoreConfig(StoreConfig.StoreMode.REDIS,
+                java.util.Optional.of(java.net.URI.create("http://:pw@h:1")), s, s, s))
+                .hasMessageContaining("OPENTALKING_REDIS_URL").message().doesNotContain("pw@");
+        assertThatThrownBy(() -> new ModelSpec("Bad Id", Backend.MOCK, java.util.Optional.empty()))
+                .hasMessageContaining("models.Bad Id");
+    }
+
+    @Test
+    void refreshPeriodBelowTheProbeTimeoutIsAnError() {
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_MODELS_REFRESH_MS", "500", "OPENTALKING_PROBE_TIMEOUT_MS", "1000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("OPENTALKING_MODELS_REFRESH_MS")
+                .hasMessageContaining("'500'").hasMessageContaining("1000 ms");
+        assertThat(load(Map.of("OPENTALKING_MODELS_REFRESH_MS", "1000", "OPENTALKING_PROBE_TIMEOUT_MS", "1000"))
+                .probes().refreshInterval()).isEqualTo(Duration.ofMillis(1000));
+        // Unset, the period follows a probe timeout longer than the default period.
+        assertThat(load(Map.of("OPENTALKING_PROBE_TIMEOUT_MS", "8000")).probes().refreshInterval())
+                .isEqualTo(Duration.ofMillis(8000));
+    }
+
+    @Test
+    void thresholdsAndTheListingBudgetHaveDefaultsAndBounds() {
+        ProbeConfig p = load(Map.of()).probes();
+        assertThat(p.failureThreshold()).isEqualTo(2);
+        assertThat(p.successThreshold()).isEqualTo(1);
+        assertThat(p.omnirtListingTimeout()).isEqualTo(Duration.ofMillis(3000));
+        p = load(Map.of("OPENTALKING_PROBE_FAILURE_THRESHOLD", "3", "OPENTALKING_PROBE_SUCCESS_THRESHOLD", "2",
+                "OPENTALKING_OMNIRT_LISTING_TIMEOUT_MS", "4500")).probes();
+        assertThat(p.failureThreshold()).isEqualTo(3);
+        assertThat(p.successThreshold()).isEqualTo(2);
+        assertThat(p.omnirtListingTimeout()).isEqualTo(Duration.ofMillis(4500));
+        for (String key : List.of("OPENTALKING_PROBE_FAILURE_THRESHOLD", "OPENTALKING_PROBE_SUCCESS_THRESHOLD",
+                "OPENTALKING_OMNIRT_LISTING_TIMEOUT_MS")) {
+            assertThatThrownBy(() -> load(Map.of(key, "0"))).hasMessageContaining(key).hasMessageContaining("'0'");
+        }
+    }
+
+    @Test
+    void settingsWithoutEffectAreWarnedAboutNotDropped() {
+        AppConfig c = load(Map.of("OPENTALKING_DEFAULT_MODEL", "Bogus", "OPENTALKING_SLOT_MODELS", "flashtalk,ghost"));
+        assertThat(c.defaultModel()).isEmpty();
+        assertThat(c.warnings()).hasSize(2);
+        assertThat(c.warnings().get(0)).contains("OPENTALKING_DEFAULT_MODEL", "'Bogus'", "not in the model catalog");
+        assertThat(c.warnings().get(1)).contains("'ghost'", "OPENTALKING_SLOT_MODELS", "not in the model catalog");
+        assertThat(load(Map.of()).warnings()).isEmpty();
+    }
+
+    @Test
+    void oneTruthyRule() {
+        for (String yes : List.of("1", "true", " YES ", "On", "TRUE")) {
+            assertThat(Truthy.isTruthy(yes)).as(yes).isTrue();
+        }
+        for (String no : List.of("", "0", "false", "y", "enabled", "no")) {
+            assertThat(Truthy.isTruthy(no)).as(no).isFalse();
+        }
+        assertThat(Truthy.isTruthy(null)).isFalse();
+        assertThat(load(Map.of("OPENTALKING_ACCESS_LOG", " on ")).server().accessLog()).isTrue();
+        assertThat(load(Map.of("OPENTALKING_FLASHHEAD_ENABLED", "enabled")).probes().flashheadEnabled()).isFalse();
     }
 
     @Test

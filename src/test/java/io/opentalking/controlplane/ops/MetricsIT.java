@@ -160,7 +160,7 @@ class MetricsIT {
                 StubHttpServer.Answer.json(200, "{\"models\":[\"flashtalk\"]}"));
         try (TestServer s = TestServer.start(Map.of(
                 "OPENTALKING_OMNIRT_ENDPOINT", omnirt.url(),
-                "OPENTALKING_MODELS_REFRESH_MS", "200",
+                "OPENTALKING_MODELS_REFRESH_MS", "500",
                 "OPENTALKING_PROBE_TIMEOUT_MS", "500"))) {
             PromText before = scrape(s.http());
             assertThat(value(before, CONNECTED, Map.of("model", "flashtalk"))).isEqualTo(1.0);

@@ -1,11 +1,13 @@
 package io.opentalking.controlplane.sessions;
 
 import io.opentalking.controlplane.availability.ModelAvailability;
+import io.opentalking.controlplane.availability.ProbeObserver;
 import io.opentalking.controlplane.availability.ModelStatus;
 import io.opentalking.controlplane.availability.ModelsSnapshot;
 import io.opentalking.controlplane.availability.Reason;
 import io.opentalking.controlplane.avatars.AvatarCatalog;
 import io.opentalking.controlplane.config.Backend;
+import io.opentalking.controlplane.config.ProbeConfig;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.SessionEvent;
 import io.opentalking.controlplane.events.StoredEvent;
@@ -143,7 +145,9 @@ class SessionServiceStoreFaultTest {
         queue = new SlotQueue(lateSlots, cfg, events, clock);
         ModelsSnapshot snap = new ModelsSnapshot(List.of(new ModelStatus("flashtalk", Backend.OMNIRT, true,
                 Reason.OMNIRT, Optional.empty())), Optional.empty(), clock.instant(), Duration.ZERO);
-        availability = new ModelAvailability(() -> snap, Duration.ofSeconds(5), Duration.ofSeconds(1), clock);
+        ProbeConfig probes = new ProbeConfig(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(3), 2, 1,
+                Optional.empty(), Optional.empty(), "/m", "/a", Optional.empty(), false);
+        availability = new ModelAvailability(late -> snap, probes, ProbeObserver.NONE, clock);
         service = new SessionService(new AvatarCatalog(Path.of("examples/avatars")), availability, queue, cfg, repo,
                 events, TTL, clock);
         queue.addListener(service);

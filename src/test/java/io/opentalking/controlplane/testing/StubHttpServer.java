@@ -8,11 +8,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP server on a free port standing in for OmniRT or a direct_ws backend: fixed answers per path,
@@ -38,6 +40,8 @@ public final class StubHttpServer implements AutoCloseable {
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private volatile Answer fallback = Answer.json(404, "{\"detail\":\"Not Found\"}");
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final AtomicInteger failuresLeft = new AtomicInteger();
+    private volatile Duration delay = Duration.ZERO;
 
     public StubHttpServer() {
         try {
@@ -60,10 +64,29 @@ public final class StubHttpServer implements AutoCloseable {
         return this;
     }
 
+    /** The next {@code n} requests, whatever their path, answer 503: "fails exactly n rounds" by count, not time. */
+    public StubHttpServer failNext(int n) {
+        failuresLeft.set(n);
+        return this;
+    }
+
+    /** Every answer comes this much later: a slow backend is the behaviour under test. */
+    public StubHttpServer delayAnswers(Duration d) {
+        delay = d;
+        return this;
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         seen.add(new Seen(ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Authorization")));
-        Answer a = answers.getOrDefault(path, fallback);
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        Answer a = failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                ? Answer.json(503, "{\"detail\":\"down\"}") : answers.getOrDefault(path, fallback);
         ex.getResponseHeaders().add("Content-Type", a.contentType());
         ex.sendResponseHeaders(a.status(), a.body().length == 0 ? -1 : a.body().length);
         try (OutputStream out = ex.getResponseBody()) {

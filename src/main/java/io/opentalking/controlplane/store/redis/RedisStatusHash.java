@@ -1,15 +1,12 @@
 package io.opentalking.controlplane.store.redis;
 
+import io.opentalking.controlplane.config.Truthy;
 import io.opentalking.controlplane.queue.QueueStatus;
 
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /** Reads upstream's status hash with upstream's lenient rules (CONTRACT §1 {@code /queue/status}). */
 final class RedisStatusHash {
-    private static final Set<String> TRUTHY = Set.of("1", "true", "yes", "on");
-
     private RedisStatusHash() {
     }
 
@@ -19,7 +16,7 @@ final class RedisStatusHash {
             return QueueStatus.ZERO;
         }
         String occ = hash.getOrDefault(RedisKeys.FIELD_SLOT_OCCUPIED, "0");
-        boolean occupied = occ != null && TRUTHY.contains(occ.trim().toLowerCase(Locale.ROOT));
+        boolean occupied = occ != null && Truthy.isTruthy(occ);
         String size = hash.getOrDefault(RedisKeys.FIELD_QUEUE_SIZE, "0");
         int n;
         try {
