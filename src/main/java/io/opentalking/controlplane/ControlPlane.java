@@ -39,7 +39,7 @@ public final class ControlPlane implements AutoCloseable {
         this.queue = new SlotQueue(stores.slots(), cfg.queue(), stores.events(), clock);
         AvatarCatalog avatars = new AvatarCatalog(cfg.avatarsDir());
         SessionService sessions = new SessionService(avatars, availability, queue, cfg.queue(), stores.sessions(),
-                stores.events(), cfg.sessionTtl(), clock);
+                stores.events(), cfg.sessionTtl(), clock, cfg.limits().maxSessions());
         queue.addListener(sessions);
         queue.addListener(metrics);
         metrics.bind(availability, stores.status(), cfg.queue().slots());

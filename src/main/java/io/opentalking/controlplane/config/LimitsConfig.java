@@ -30,8 +30,8 @@ public record LimitsConfig(Duration headerTimeout, Duration idleTimeout, int max
     /** ~10 KB of heap per open stream (measured, README): 1,000 hold about 10 MB. */
     public static final int DEFAULT_MAX_EVENT_STREAMS = 1000;
     public static final int DEFAULT_MAX_EVENT_STREAMS_PER_SESSION = 4;
-    /** At most 64 KiB of options each: 500 live sessions hold at most ~32 MB in the memory store. */
-    public static final int DEFAULT_MAX_SESSIONS = 500;
+    /** At most 64 KiB of options each: 256 live sessions hold at most 16 MiB of options in the memory store. */
+    public static final int DEFAULT_MAX_SESSIONS = 256;
     public static final double DEFAULT_SESSION_RATE = 5.0;
     public static final int DEFAULT_SESSION_BURST = 20;
     public static final Duration DEFAULT_STREAM_LINGER = Duration.ofSeconds(60);

@@ -28,6 +28,7 @@ final class ErrorMapping {
             case AvatarException a -> new Answer(400, a.getMessage(), Map.of());
             case SessionRejected.ModelNotAvailable m -> new Answer(400, m.getMessage(), Map.of());
             case SessionRejected.QueueFull q -> new Answer(503, q.getMessage(), RETRY);
+            case SessionRejected.TooManySessions t -> new Answer(503, t.getMessage(), RETRY);
             case SessionRejected.NotFound n -> new Answer(404, n.getMessage(), Map.of());
             case SessionRejected.Conflict c -> new Answer(409, c.getMessage(), Map.of());
             case SessionRejected r -> new Answer(400, r.getMessage(), Map.of());

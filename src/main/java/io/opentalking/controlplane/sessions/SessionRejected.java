@@ -23,6 +23,13 @@ public sealed class SessionRejected extends RuntimeException {
         }
     }
 
+    /** This replica holds as many live sessions as {@code OPENTALKING_MAX_SESSIONS} allows. */
+    public static final class TooManySessions extends SessionRejected {
+        public TooManySessions(int cap) {
+            super("too many live sessions (" + cap + "); retry later");
+        }
+    }
+
     /** No such session (or it expired). */
     public static final class NotFound extends SessionRejected {
         public NotFound() {

@@ -46,9 +46,12 @@ public final class SessionService implements QueueListener {
      * recording it: that request, not the listener, records it, so a store failure there can give the slot back.
      */
     private final Set<String> admittedHere = ConcurrentHashMap.newKeySet();
+    private final LiveSessions live;
 
     public SessionService(AvatarCatalog avatars, ModelAvailability availability, SlotQueue queue,
-                          QueueConfig queueCfg, SessionRepository repo, EventBus events, Duration ttl, Clock clock) {
+                          QueueConfig queueCfg, SessionRepository repo, EventBus events, Duration ttl, Clock clock,
+                          int maxLiveSessions) {
+        this.live = new LiveSessions(maxLiveSessions, repo, clock);
         this.avatars = avatars;
         this.availability = availability;
         this.queue = queue;
@@ -73,8 +76,14 @@ public final class SessionService implements QueueListener {
         boolean slot = queueCfg.isSlotModel(model);
         Session s = new Session(id, model, avatarId, slot ? SessionState.QUEUED : SessionState.CREATED,
                 clock.instant(), clock.instant(), "", req.options());
-        repo.create(s, ttl);
-        return slot ? admit(s) : s;
+        live.reserve(id);
+        try {
+            repo.create(s, ttl);
+            return slot ? admit(s) : s;
+        } catch (RuntimeException e) {
+            live.release(id);
+            throw e;
+        }
     }
 
     /** Asks the queue for a slot; any store failure from here on gives the slot or place back before answering. */
@@ -163,6 +172,7 @@ public final class SessionService implements QueueListener {
             return s;
         }
         Session after = repo.transition(id, LIVE, SessionState.CLOSED, "deleted", FINAL_TTL).orElse(s);
+        live.release(id);
         if (queueCfg.isSlotModel(s.model())) {
             try {
                 queue.leave(id);
@@ -221,6 +231,7 @@ public final class SessionService implements QueueListener {
     /** Ends a live session; publishes {@code session.closed} only if this call is what ended it. */
     private void end(String id, SessionState state, String reason) {
         Optional<Session> after = repo.transition(id, LIVE, state, reason, FINAL_TTL);
+        live.release(id);
         after.filter(s -> s.state() == state && s.stateReason().equals(reason))
                 .ifPresent(s -> events.publish(id, SessionEvent.closed(id, s.state().wireName())));
     }

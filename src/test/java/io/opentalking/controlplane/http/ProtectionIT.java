@@ -277,4 +277,19 @@ class ProtectionIT {
             assertThat(s.http().get("/nope/").status()).isEqualTo(404);
         }
     }
+
+    @Test
+    void liveSessionsAreCappedAndARefusalChangesNothing() {
+        try (TestServer s = TestServer.start(Map.of("OPENTALKING_MAX_SESSIONS", "2"))) {
+            String a = s.http().post("/sessions", MOCK).json().get("session_id").asText();
+            s.http().post("/sessions", MOCK);
+            TestHttp.Reply refused = s.http().post("/sessions", MOCK);
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Retry-After")).isNotBlank();
+            assertThat(refused.json().get("detail").asText()).contains("too many live sessions");
+            // Ending one gives its place back.
+            assertThat(s.http().delete("/sessions/" + a).status()).isEqualTo(200);
+            assertThat(s.http().post("/sessions", MOCK).status()).isEqualTo(200);
+        }
+    }
 }

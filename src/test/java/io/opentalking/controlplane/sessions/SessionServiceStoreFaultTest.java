@@ -149,7 +149,7 @@ class SessionServiceStoreFaultTest {
                 Optional.empty(), Optional.empty(), "/m", "/a", Optional.empty(), false);
         availability = new ModelAvailability(late -> snap, probes, ProbeObserver.NONE, clock);
         service = new SessionService(new AvatarCatalog(Path.of("examples/avatars")), availability, queue, cfg, repo,
-                events, TTL, clock);
+                events, TTL, clock, 1000);
         queue.addListener(service);
     }
 
