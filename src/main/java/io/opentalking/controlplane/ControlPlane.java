@@ -30,7 +30,7 @@ public final class ControlPlane implements AutoCloseable {
     private final HttpServer server;
     private volatile boolean closed;
 
-    private ControlPlane(AppConfig cfg, Clock clock, Duration sseKeepAlive) {
+    private ControlPlane(AppConfig cfg, Clock clock, Duration sseKeepAlive, boolean listen) {
         this.cfg = cfg;
         Metrics metrics = new Metrics(clock);
         this.stores = StoreFactory.open(cfg, clock);
@@ -46,7 +46,7 @@ public final class ControlPlane implements AutoCloseable {
         QueueStatusReader countedStatus = metrics.countingReader(stores.status());
         OpsRoutes ops = new OpsRoutes(metrics, availability, countedStatus, clock);
         this.server = new HttpServer(new ApiServices(cfg.server(), cfg.limits(), availability, countedStatus, avatars,
-                sessions, stores.events(), clock, sseKeepAlive, List.of(ops), metrics));
+                sessions, stores.events(), clock, sseKeepAlive, List.of(ops), metrics), listen);
         metrics.bindProtection(server::counts);
     }
 
@@ -60,7 +60,18 @@ public final class ControlPlane implements AutoCloseable {
      * throws {@link HttpServer.StartupFailure}.
      */
     public static ControlPlane start(AppConfig cfg, Clock clock, Duration sseKeepAlive) {
-        ControlPlane cp = new ControlPlane(cfg, clock, sseKeepAlive);
+        return start(new ControlPlane(cfg, clock, sseKeepAlive, true));
+    }
+
+    /**
+     * Everything but the socket: requests go through {@link #exchange(String)}. For routing tests that need no
+     * network (the embedded store must be configured).
+     */
+    public static ControlPlane startWithoutSocket(AppConfig cfg, Clock clock) {
+        return start(new ControlPlane(cfg, clock, ApiServices.DEFAULT_KEEP_ALIVE, false));
+    }
+
+    private static ControlPlane start(ControlPlane cp) {
         try {
             cp.server.start();
         } catch (HttpServer.StartupFailure e) {
@@ -71,6 +82,11 @@ public final class ControlPlane implements AutoCloseable {
         cp.availability.start();
         cp.queue.start();
         return cp;
+    }
+
+    /** A raw request through the production routing, for a control plane started without a socket. */
+    public String exchange(String rawRequest) {
+        return server.exchange(rawRequest);
     }
 
     public int port() {

@@ -3,8 +3,10 @@ package io.opentalking.controlplane.http;
 import io.opentalking.controlplane.config.LimitsConfig;
 import io.opentalking.controlplane.config.ServerConfig;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.AbstractNetworkConnector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -30,7 +32,8 @@ public final class HttpServer implements AutoCloseable {
     }
 
     private final Server server;
-    private final ServerConnector connector;
+    private final AbstractNetworkConnector connector;
+    private final LocalConnector local;
     private final ConnectionBudget budget;
     private final StreamBudget streams;
     private final RequestBodies bodies;
@@ -38,6 +41,14 @@ public final class HttpServer implements AutoCloseable {
     private final ServerConfig cfg;
 
     public HttpServer(ApiServices s) {
+        this(s, true);
+    }
+
+    /**
+     * @param listen false for a server without a socket: requests go through {@link #exchange(String)}, so the
+     *               production routing can be tested with no network at all
+     */
+    public HttpServer(ApiServices s, boolean listen) {
         this.cfg = s.server();
         LimitsConfig limits = s.limits();
         QueuedThreadPool pool = new QueuedThreadPool(8, 2);
@@ -56,14 +67,23 @@ public final class HttpServer implements AutoCloseable {
         http.setUriCompliance(UriCompliance.DEFAULT.with("opentalking",
                 UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT,
                 UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
-        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-        connector.setHost(cfg.host());
-        connector.setPort(cfg.port());
-        connector.setIdleTimeout(limits.idleTimeout().toMillis());
         this.budget = new ConnectionBudget(limits.maxConnections(), limits.maxConnectionsPerClient(),
                 limits.headerTimeout(), System::nanoTime, true);
-        connector.addBean(budget);
-        server.addConnector(connector);
+        if (listen) {
+            ServerConnector c = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+            c.setHost(cfg.host());
+            c.setPort(cfg.port());
+            c.setIdleTimeout(limits.idleTimeout().toMillis());
+            c.addBean(budget);
+            server.addConnector(c);
+            this.connector = c;
+            this.local = null;
+        } else {
+            this.local = new LocalConnector(server, new HttpConnectionFactory(http));
+            local.setIdleTimeout(limits.idleTimeout().toMillis());
+            server.addConnector(local);
+            this.connector = null;
+        }
 
         this.streams = new StreamBudget(limits.maxEventStreams(), limits.maxEventStreamsPerSession());
         this.bodies = new RequestBodies(cfg.maxRequestBodyBytes(), limits.headerTimeout());
@@ -103,12 +123,26 @@ public final class HttpServer implements AutoCloseable {
     }
 
     public int port() {
-        return connector.getLocalPort();
+        return connector == null ? -1 : connector.getLocalPort();
+    }
+
+    /** One raw HTTP/1.x request in, the raw response out: only for a server built without a socket. */
+    public String exchange(String rawRequest) {
+        if (local == null) {
+            throw new IllegalStateException("this server listens on a socket");
+        }
+        try {
+            return local.getResponse(rawRequest, 5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("local exchange failed", e);
+        }
     }
 
     /** Shutdown, first phase: no new connections; connections without a complete request are closed now. */
     public void stopAccepting() {
-        connector.setAccepting(false);
+        if (connector != null) {
+            connector.setAccepting(false);
+        }
         budget.cutIncomplete();
         bodies.cutAll();
     }
