@@ -9,7 +9,8 @@ Attacks (NAME): conns (idle + slow-header connections), streams (GET /sessions/{
 http10 (HTTP/1.0 on the seed endpoints and an event stream), slowbody (a huge Content-Length never sent, a body one
 byte per second, a head of ~14 KB that never ends). Hostile sockets bind to 127.0.0.2 ... 127.0.0.9; the
 /healthz prober runs on 127.0.0.1 (sequential GETs on one keep-alive connection, 20 ms apart) for the whole attack.
-Every attack also samples the server's RSS from /proc every 0.25 s and GETs the four seed endpoints afterwards.
+A /healthz GET without an HTTP answer (refused, reset, timed out) counts as 2,000 ms (the prober's timeout) in
+p50/p99. Every attack also samples the server's RSS from /proc every 0.25 s and GETs the four seed endpoints afterwards.
 """
 import argparse
 import errno
@@ -261,7 +262,9 @@ class Prober(threading.Thread):
     def stats(self, t_from=None, t_to=None):
         sel = [(ms, st) for t, ms, st in self.samples
                if (t_from is None or t >= t_from) and (t_to is None or t <= t_to)]
-        ms = [m for m, _ in sel]
+        # a GET that got no HTTP answer (refused, reset, timeout) counts as the client's timeout: a server that
+        # refuses at once is not fast
+        ms = [m if isinstance(st, int) else max(m, self.timeout * 1000) for m, st in sel]
         c = Counter(str(st) for _, st in sel)
         return {"count": len(ms), "p50_ms": r1(pct(ms, 0.50)), "p99_ms": r1(pct(ms, 0.99)),
                 "max_ms": r1(max(ms) if ms else None), "statuses": dict(c),
@@ -318,9 +321,21 @@ class Holder:
         self.conns = {}
         self.out = Counter()
 
-    def open(self, n, kind, initial, trickle=b"", hold_on_200=False, connect_s=10.0, batch=200, batch_pause=0.05):
-        t_end = time.perf_counter() + connect_s
-        addrs = srcs(n)
+    def open_mixed(self, specs, connect_s=10.0, batch=100):
+        """specs: [(n, kind, initial, trickle), ...] opened interleaved, `batch` of each in turn, then waits (at most
+        connect_s) for the handshakes."""
+        left = [list(x) for x in specs]
+        while any(x[0] > 0 for x in left):
+            for x in left:
+                k = min(batch, x[0])
+                if k:
+                    self.open(k, x[1], x[2], trickle=x[3], wait=False, batch=batch)
+                    x[0] -= k
+        self.wait_connected(connect_s)
+
+    def open(self, n, kind, initial, trickle=b"", hold_on_200=False, connect_s=10.0, batch=200, batch_pause=0.05,
+             wait=True):
+        addrs = srcs(n + len(self.conns))[len(self.conns):]
         for k in range(n):
             s = socket.socket()
             s.setblocking(False)
@@ -341,6 +356,11 @@ class Holder:
             self.sel.register(s, selectors.EVENT_WRITE, c)
             if k % batch == batch - 1:
                 self.poll(batch_pause)
+        if wait:
+            self.wait_connected(connect_s)
+
+    def wait_connected(self, connect_s):
+        t_end = time.perf_counter() + connect_s
         while time.perf_counter() < t_end and any(c["state"] == "connecting" for c in self.conns.values()):
             self.poll(0.1)
         for s, c in list(self.conns.items()):
@@ -500,8 +520,7 @@ def a_conns(a):
     h = Holder(a.port, a.every)
     slow = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 4000
     t_open = time.perf_counter()
-    h.open(n - n // 2, "idle", b"", connect_s=a.connect_s)
-    h.open(n // 2, "slow_headers", slow[:1], trickle=slow[1:], connect_s=a.connect_s)
+    h.open_mixed([(n - n // 2, "idle", b"", b""), (n // 2, "slow_headers", slow[:1], slow[1:])], a.connect_s)
     t_held = time.perf_counter()
     h.hold(a.hold)
     t_done = time.perf_counter()
@@ -857,9 +876,9 @@ def a_slowbody(a):
     big_head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(
         b"X-Pad-%03d: %s\r\n" % (i, b"v" * 180) for i in range(75))   # ~14 KB, under a 16 KB limit, never ended
     t0 = time.perf_counter()
-    h.open(n // 3, "content_length_never_sent", never, connect_s=a.connect_s)
-    h.open(n // 3, "body_1_byte_per_interval", drip, trickle=b"{" + b" " * 998 + b"}", connect_s=a.connect_s)
-    h.open(n - 2 * (n // 3), "14KB_head_never_ended", big_head, trickle=b"X-More: y\r\n", connect_s=a.connect_s)
+    h.open_mixed([(n // 3, "content_length_never_sent", never, b""),
+                  (n // 3, "body_1_byte_per_interval", drip, b"{" + b" " * 998 + b"}"),
+                  (n - 2 * (n // 3), "14KB_head_never_ended", big_head, b"X-More: y\r\n")], a.connect_s)
     h.hold(a.hold)
     t1 = time.perf_counter()
     res = {"what": "%d connections from 8 addresses: POST /sessions with Content-Length 60000 and 12 bytes sent; a "

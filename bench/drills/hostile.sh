@@ -14,7 +14,7 @@
 #   conns     6,000 connections (smoke 600): half idle TCP, half slow headers (1 byte every 3 s), held 40 s (12)
 #   streams   3,000 GET /sessions/{id}/events for one live session (smoke 300), held 20 s (6)
 #   slowbody  600 connections (smoke 150): Content-Length 60000 with 12 bytes sent, a body 1 byte every 3 s,
-#             a 14 KB request head never finished; held 30 s (12)
+#             a 14 KB request head never finished; held 30 s (8)
 #   sessions  POST /sessions: 1,500 with a 60 KB llm_system_prompt from 8 addresses (smoke 300), then 3,000
 #             small ones from one address (smoke 600); 429/503 vs 200; /metrics must count exactly the accepted
 # For each: connections held, what the server refused (statuses, resets, closes), /healthz p50/p99 from a
@@ -40,7 +40,7 @@ done
 ATTACKS=(http10 framing methods conns streams slowbody sessions)
 if [ "$SMOKE" = 1 ]; then
   SIZES=(--conns 600 --streams 300 --methods 2000 --slowbody 150 --big-posts 300 --small-posts 600)
-  declare -A HOLD=([conns]=12 [streams]=6 [slowbody]=12)
+  declare -A HOLD=([conns]=12 [streams]=6 [slowbody]=8)
   NEED_FDS=2000
 else
   SIZES=(--conns 6000 --streams 3000 --methods 20000 --slowbody 600 --big-posts 1500 --small-posts 3000)
@@ -86,7 +86,8 @@ for at in "${ATTACKS[@]}"; do
   FILES+=("$out")
   sleep 0.3
   if ! alive "$PID"; then
-    echo "$at $(exit_note "$PID"); last log lines: $(tail -3 "$RESULTS_DIR/server-$NAME.log" | tr '\n' ' ' | cut -c1-300)" >>"$EXITS"
+    last=$(grep -a -m1 -i 'OutOfMemoryError\|Exception\|SEVERE' "$RESULTS_DIR/server-$NAME.log" | cut -c1-160 || true)
+    echo "$at $(exit_note "$PID")${last:+; log: $last}" >>"$EXITS"
   fi
 done
 
