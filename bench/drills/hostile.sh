@@ -19,10 +19,12 @@
 #             small ones from one address (smoke 600); 429/503 vs 200; /metrics must count exactly the accepted
 # For each: connections held, what the server refused (statuses, resets, closes), /healthz p50/p99 from a
 # separate client on 127.0.0.1 during the attack, RSS before / max / after, and whether the process survived
-# (when it did not, a fresh server takes the next attack). Exit 1 when a target is missed: the process died;
-# /healthz p99 >= 100 ms during conns or streams (full mode; smoke reports it only, as the other drills do with
-# speed figures); RSS >= 256 MB; any framing violation or answer without a complete status line; any 5xx on
-# the four seed endpoints. Exit 2 when the drill itself cannot run.
+# (when it did not, a fresh server takes the next attack; conns and streams always start on a fresh one).
+# A /healthz GET that gets no HTTP answer (refused, reset, 2 s timeout) counts as 2,000 ms.
+# Exit 1 when a target is missed: the process died; /healthz p99 >= 100 ms during conns or streams (full mode;
+# smoke reports it only, as the other drills do with speed figures); RSS >= 256 MB; any framing violation or
+# answer without a complete status line; /metrics >= 512 KB or labelled with a junk method; any 5xx on the four
+# seed endpoints. Exit 2 when the drill itself cannot run. Servers run with bench/lib.sh's flags (./run.sh's).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
     --smoke) SMOKE=1; shift ;;
     --only) ONLY="${2:?}"; shift 2 ;;
     --no-build) export BENCH_SKIP_BUILD=1; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
@@ -72,10 +74,17 @@ start_one() {
 }
 start_one
 EXITS="$RESULTS_DIR/exits.txt"; : >"$EXITS"
+declare -A USED=()
 FILES=()
 trap - ERR   # from here on a non-zero status is a finding, not a script error
+FRESH=" conns streams "   # the attacks with a latency target get a server of their own (not one an earlier attack filled)
 for at in "${ATTACKS[@]}"; do
-  if ! alive "$PID"; then start_one; fi
+  if ! alive "$PID"; then
+    start_one
+  elif [[ "$FRESH" == *" $at "* ]] && [ "${USED[$NAME]:-0}" = 1 ]; then
+    stop_pid "$PID"; start_one
+  fi
+  USED[$NAME]=1
   bench_log "attack $at (server $NAME pid $PID port $SPORT, RSS $(rss_mb "$PID") MB)"
   out="$RESULTS_DIR/$at.json"
   timeout --signal=TERM --kill-after=10 300 python3 "$BENCH_DIR/drills/hostile.py" attack "$at" --port "$SPORT" \
