@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
     --smoke) SMOKE=1; shift ;;
     --only) ONLY="${2:?}"; shift 2 ;;
     --no-build) export BENCH_SKIP_BUILD=1; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
