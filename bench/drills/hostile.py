@@ -701,6 +701,8 @@ def a_methods(a):
             resps, problem = parse_responses(r["data"]) if r["data"] else ([], None)
             if r["connect_error"]:
                 local[r["connect_error"]] += 1
+            elif problem and not resps:
+                local["not-a-status-line"] += 1
             elif resps:
                 local[str(resps[0]["status"])] += 1
             else:
@@ -719,6 +721,8 @@ def a_methods(a):
     res = {"what": "%d requests with made-up methods (M00000001X /nope ...), one connection each, 8 addresses"
                    % a.methods, "statuses": dict(st), "metrics_bytes_before": size0, "metrics_bytes_after": size1,
            "metrics_junk_method_series": junk, "seconds": r1(t1 - t0), "window": (t0, t1), "violations": []}
+    if st.get("not-a-status-line"):
+        res["violations"].append("%d answers without a complete status line" % st["not-a-status-line"])
     if text is None:
         res["violations"].append("GET /metrics did not answer 200 after the junk methods")
     elif size1 >= 512 * 1024:
@@ -1009,6 +1013,9 @@ def report(files, smoke, exits):
             fails.append("%s: RSS reached %.1f MB (target < 256)" % (n, r["rss_max_mb"]))
         for v in r.get("violations", []):
             fails.append("%s: %s" % (n, v))
+        garbled = r["healthz_all"]["statuses"].get("ValueError", 0)
+        if garbled:
+            fails.append("%s: %d /healthz answers were not whole HTTP responses" % (n, garbled))
         s5 = hd["5xx"] + sum(1 for v in r["seed_after"].values() if v.startswith("5")) + r.get("seed_5xx_http10", 0)
         if s5:
             fails.append("%s: %d 5xx answers on the seed endpoints" % (n, s5))

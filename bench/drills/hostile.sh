@@ -73,6 +73,11 @@ start_one() {
   PID=${SERVER_PIDS[$NAME]}
 }
 start_one
+# the hostile sockets come from 127.0.0.2-9: check the server answers them (all of 127.0.0.0/8 is local on Linux)
+for src in 127.0.0.2 127.0.0.9; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --interface "$src" "http://127.0.0.1:$SPORT/healthz" || true)
+  [ "$code" = 200 ] || bench_die "GET /healthz from $src answered '$code': loopback source addresses are not usable here"
+done
 EXITS="$RESULTS_DIR/exits.txt"; : >"$EXITS"
 declare -A USED=()
 FILES=()
