@@ -4,8 +4,9 @@
 #
 #   bash bench/smoke.sh [--no-build]
 #
-# Exits non-zero only when a script is broken, a server does not answer, or a drill finds a lost slot or a
-# 5xx that must not happen; never on a speed figure. Each step is bounded (timeout 240 s). BenchSmokeIT runs
+# Exits non-zero only when a script is broken, a server does not answer, or a drill finds a lost slot, a
+# 5xx that must not happen, a framing violation, or (hostile.sh) a server that dies or exceeds 256 MB RSS under
+# hostile traffic; never on a speed figure. Each step is bounded (timeout 240 s). BenchSmokeIT runs
 # this inside `./mvnw verify` with --no-build (the jar exists by then).
 set -uo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,7 +19,8 @@ for a in "$@"; do
   esac
 done
 
-steps=(run.sh drills/redis-kill.sh drills/replica-kill.sh drills/flapping-backend.sh drills/malformed.sh)
+steps=(run.sh drills/redis-kill.sh drills/replica-kill.sh drills/flapping-backend.sh drills/malformed.sh
+       drills/hostile.sh)
 summary=()
 failed=0
 t_all=$(date +%s)

@@ -7,10 +7,16 @@ most SLOW_SECONDS. Prints per-category outcome counts and key=value totals.
 
 Outcomes: the HTTP status of the first answer, "closed" (the server closed without answering: acceptable for
 garbage), "no-answer" (nothing within the read timeout), "refused"/"reset" (connection-level).
+
+Framing: each connection is read until the server closes it (at most FRAMING_WAIT after the first response head),
+and the responses on it are counted (status line, head, body by Content-Length or chunks). More than one response
+to the one request, or bytes that are not whole responses (a broken status line, a body shorter than its
+Content-Length), is a framing violation (framing_violations=N; per category after FRAMING).
 """
 import argparse
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -64,6 +70,9 @@ CATEGORIES = {
     "bad_content_length": (lambda r: req("POST", "/sessions", [("Content-Length", r.choice(["abc", "-1", "1e3",
                                                                                             "99999999999999999999"]))]),
                            {"4xx", "closed"}),
+    # valid but careless: a body the route never reads, then Connection: close (issue 14: answered twice)
+    "unread_body_connection_close": (lambda r: req(*r.choice([("GET", "/nope"), ("DELETE", "/models")]), [
+        ("Connection", "close"), ("Content-Length", "5000")], b"x" * 5000), {"404", "405"}),
     "bad_path": (lambda r: r.choice([b"GET /sessions/%zz HTTP/1.1\r\nHost: x\r\n\r\n",
                                      b"GET /he\x00alth HTTP/1.1\r\nHost: x\r\n\r\n",
                                      b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -97,21 +106,77 @@ def one(port, payload, timeout):
         except OSError:
             pass
         data = b""
+        end = None   # None: read until the server closes (or the timeout): every response it sent is counted
         try:
-            while b"\r\n" not in data and len(data) < 4096:
-                chunk = s.recv(4096)
+            while len(data) < 1 << 20:
+                if end is not None:
+                    left = end - time.perf_counter()
+                    if left <= 0:
+                        break
+                    s.settimeout(left)
+                chunk = s.recv(65536)
                 if not chunk:
                     break
                 data += chunk
+                if end is None and b"\r\n\r\n" in data:
+                    end = time.perf_counter() + FRAMING_WAIT   # a second response comes at once if it comes
         except socket.timeout:
-            return "no-answer" if not data else _status(data)
-        except ConnectionResetError:
-            return _status(data) if data else "reset"
+            if not data:
+                return "no-answer", 0, None
         except OSError:
-            return _status(data) if data else "reset"
-        return _status(data) if data else "closed"
+            if not data:
+                return "reset", 0, None
+        if not data:
+            return "closed", 0, None
+        n, problem = _framing(data)
+        return _status(data), n, problem
     finally:
         s.close()
+
+
+FRAMING_WAIT = 0.5
+STATUS_LINE = re.compile(rb"HTTP/1\.[01] \d{3}(?: [^\r\n]*)?$")
+
+
+def _framing(data):
+    """Counts the responses on one connection (status line, head, body by Content-Length or chunks, or up to the
+    close); returns (count, problem or None). A problem is anything that is not a sequence of whole responses."""
+    i, n = 0, 0
+    while i < len(data):
+        end = data.find(b"\r\n\r\n", i)
+        if end < 0 or not STATUS_LINE.match(data[i:end].split(b"\r\n", 1)[0]):
+            return n, "bytes that are not a complete response after %d response(s): %r" % (n, data[i:i + 40])
+        head = data[i:end].split(b"\r\n")
+        n += 1
+        status = int(head[0].split(b" ")[1])
+        hs = {}
+        for ln in head[1:]:
+            k, _, v = ln.partition(b":")
+            hs[k.strip().lower()] = v.strip().lower()
+        i = end + 4
+        if 100 <= status < 200 or status in (204, 304):
+            continue
+        if b"chunked" in hs.get(b"transfer-encoding", b""):
+            while True:
+                e = data.find(b"\r\n", i)
+                if e < 0:
+                    return n, "incomplete chunked body"
+                try:
+                    size = int(data[i:e].split(b";")[0], 16)
+                except ValueError:
+                    return n, "bad chunk size %r" % data[i:e][:20]
+                if size == 0:
+                    t = data.find(b"\r\n", e + 2)
+                    i = (t + 2) if t >= 0 else len(data)
+                    break
+                i = e + 2 + size + 2
+        elif b"content-length" in hs:
+            i += int(hs[b"content-length"])
+            if i > len(data):
+                return n, "body shorter than its Content-Length"
+        else:
+            i = len(data)
+    return n, None
 
 
 def _status(data):
@@ -164,6 +229,7 @@ def main():
     count = max(0, min(a.count, 100000))
     names = list(CATEGORIES)
     outcomes = defaultdict(Counter)
+    framing = defaultdict(Counter)   # category -> framing problem -> count (more than one response, broken bytes)
     lock = threading.Lock()
     nxt = [0]
     deadline = time.time() + 600
@@ -171,6 +237,7 @@ def main():
     def worker(wid):
         rng = random.Random(a.seed * 1000 + wid)
         local = defaultdict(Counter)
+        local_framing = defaultdict(Counter)
         while time.time() < deadline:
             with lock:
                 i = nxt[0]
@@ -178,10 +245,15 @@ def main():
             if i >= count:
                 break
             name = names[i % len(names)]
-            local[name][one(a.port, CATEGORIES[name][0](rng), a.timeout)] += 1
+            st, n, problem = one(a.port, CATEGORIES[name][0](rng), a.timeout)
+            local[name][st] += 1
+            if n > 1 or problem:
+                local_framing[name][problem or "%d responses" % n] += 1
         with lock:
             for k, c in local.items():
                 outcomes[k].update(c)
+            for k, c in local_framing.items():
+                framing[k].update(c)
 
     slow_results = Counter()
     slow_threads = [threading.Thread(target=slow_client, args=(a.port, a.slow_seconds, slow_results, lock),
@@ -207,14 +279,17 @@ def main():
         sent5xx += sum(n for k, n in c.items() if k.startswith("5") and k != "505")
         unanswered += sum(n for k, n in c.items() if k in ("no-answer",))
         mismatched += sum(bad.values())
-        print("category %-31s %5d  %s%s" % (name, sum(c.values()), ", ".join(
-            "%s:%d" % kv for kv in sorted(c.items())), ("   UNEXPECTED " + str(bad)) if bad else ""))
+        fr = framing.get(name, Counter())
+        print("category %-31s %5d  %s%s%s" % (name, sum(c.values()), ", ".join(
+            "%s:%d" % kv for kv in sorted(c.items())), ("   UNEXPECTED " + str(bad)) if bad else "",
+            ("   FRAMING " + str(dict(fr))) if fr else ""))
     print("slow_clients=%s" % ", ".join("%s:%d" % kv for kv in sorted(slow_results.items())))
     print("malformed_total=%d" % total)
     print("malformed_5xx=%d" % sent5xx)
     print("malformed_unexpected=%d" % mismatched)
     print("malformed_no_answer=%d" % unanswered)
     print("malformed_seconds=%.1f" % elapsed)
+    print("framing_violations=%d" % sum(sum(c.values()) for c in framing.values()))
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@
 # N malformed requests (default 10000; smoke 300), one raw socket each from 16 threads (bench/drills/malformed.py):
 # random bytes, broken request lines, a 70 KiB header, 3000 headers, a 70 KiB URI, bodies over 64 KiB to
 # POST /sessions (Content-Length and chunked: must be 413), invalid JSON and wrong JSON shapes (must be 400),
-# truncated bodies, bad chunk sizes, bad Content-Length values, odd paths; plus 20 slow clients (smoke 4) that send
+# truncated bodies, bad chunk sizes, bad Content-Length values, odd paths, a 5,000-byte body the route does not
+# read with Connection: close (404 / 405, one response); plus 20 slow clients (smoke 4) that send
 # a request one byte per second for at most 10 s (smoke 3). Meanwhile 4 threads GET /models and /healthz.
 # Must hold (exit 1 otherwise): the normal traffic never sees a non-200 nor a broken connection, the server is
 # alive and answers /healthz afterwards, no malformed request is answered 5xx (505 for an unknown HTTP version
-# excepted). Full mode also fails when a malformed request gets an answer outside its category's contract.
+# excepted), and every connection gets at most one response, whole (framing: the responses on each connection
+# are counted up to the server's close; a second response, e.g. a 400 for the unread body, is a violation).
+# Full mode also fails when a malformed request gets an answer outside its category's contract.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -21,7 +24,7 @@ while [ $# -gt 0 ]; do
     --smoke) SMOKE=1; shift ;;
     --count) COUNT="${2:?}"; shift 2 ;;
     --no-build) export BENCH_SKIP_BUILD=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
@@ -74,6 +77,9 @@ normal_bad = int(a["non200"]) + int(b["non200"])
 if normal_bad: hard.append("normal traffic saw %d non-200 answers or broken connections" % normal_bad)
 if alive != "1" or health != "200": hard.append("server not alive / /healthz %s afterwards" % health)
 if int(m["malformed_5xx"]): hard.append("%s malformed requests answered 5xx" % m["malformed_5xx"])
+if int(m["framing_violations"]):
+    hard.append("%s connections got more than one response or bytes that are not whole responses"
+                % m["framing_violations"])
 other = int(m["malformed_unexpected"]) - int(m["malformed_5xx"])
 if other > 0: soft.append("%d malformed requests answered outside their category's contract" % other)
 print("Drill: %s malformed requests while normal traffic runs%s" % (m["malformed_total"], " [smoke]" if smoke == "1" else ""))
@@ -88,6 +94,8 @@ print("    normal requests failed ........................ %d of %d (must be 0; 
       % (normal_bad, int(a["count"]) + int(b["count"]), 100.0 * normal_bad / max(1, int(a["count"]) + int(b["count"]))))
 print("    malformed requests answered 5xx ............... %s (must be 0; server log lines for 500s: %s)" % (m["malformed_5xx"], logged))
 print("    malformed answered outside the contract ....... %d (other than 5xx)" % max(0, other))
+print("    framing violations ............................ %s (must be 0: exactly one whole response per request)"
+      % m["framing_violations"])
 print("    server alive afterwards ....................... %s (/healthz %s; RSS %s -> %s MB; %s threads; %s fds)"
       % ("yes" if alive == "1" else "NO", health, rss0, rss1, threads, fds))
 fail = hard + ([] if smoke == "1" else soft)
