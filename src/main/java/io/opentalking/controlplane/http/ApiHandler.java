@@ -69,6 +69,12 @@ final class ApiHandler extends Handler.Abstract {
                 ex.header("Location", r.location());
                 ex.json(307, Json.detail("Temporary Redirect"));
             }
+            case Router.Match.NotAllowed n when ex.method().equals("OPTIONS") -> {
+                // Not a CORS preflight (those are answered before routing): say what the path takes. HAProxy's
+                // default health check is "OPTIONS / HTTP/1.0" and wants a 2xx.
+                ex.header("Allow", String.join(", ", n.allowed()) + ", OPTIONS");
+                ex.empty(204);
+            }
             case Router.Match.NotAllowed n -> {
                 ex.header("Allow", String.join(", ", n.allowed()));
                 ex.json(405, Json.detail("Method Not Allowed"));
