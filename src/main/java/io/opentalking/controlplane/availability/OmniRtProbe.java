@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.availability;
 
+import io.opentalking.controlplane.json.JsonCodec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -18,7 +19,7 @@ import java.util.Set;
  * Both calls share one time budget, so the whole probe never exceeds the configured timeout.
  */
 final class OmniRtProbe {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonCodec.MAPPER;
 
     private final ProbeHttp http;
     private final URI endpoint;

@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.avatars;
 
+import io.opentalking.controlplane.json.JsonCodec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -12,7 +13,7 @@ import java.util.Optional;
 
 /** Parses {@code manifest.json} with upstream's rules (required fields, integer conversion). */
 final class ManifestParser {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonCodec.MAPPER;
     private static final List<String> REQUIRED = List.of("id", "model_type", "fps", "sample_rate", "width", "height",
             "version");
 

@@ -1,7 +1,6 @@
 package io.opentalking.controlplane.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.opentalking.controlplane.json.JsonCodec;
 import io.opentalking.controlplane.availability.AvailabilityProber;
 import io.opentalking.controlplane.availability.ModelStatus;
 import io.opentalking.controlplane.availability.ModelsDocument;
@@ -78,7 +77,7 @@ public final class Doctor {
 
     private static void print(PrintStream out, Object body) {
         try {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(body));
+            out.println(JsonCodec.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(body));
         } catch (Exception e) {
             out.println("{\"verdict\":\"internal error\"}");
         }

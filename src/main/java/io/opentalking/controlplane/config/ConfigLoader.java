@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.config;
 
+import io.opentalking.controlplane.json.JsonCodec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.opentalking.controlplane.config.ConfigSources.Raw;
@@ -162,7 +163,7 @@ public final class ConfigLoader {
             String s = v.toString().trim();
             if (s.startsWith("[")) {
                 try {
-                    items.addAll(Arrays.asList(new ObjectMapper().readValue(s, String[].class)));
+                    items.addAll(Arrays.asList(JsonCodec.MAPPER.readValue(s, String[].class)));
                 } catch (IOException e) {
                     throw ConfigException.invalid(raw.get().key(), s, "expected '*', a comma list or a JSON array");
                 }

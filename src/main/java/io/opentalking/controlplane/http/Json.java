@@ -1,5 +1,6 @@
 package io.opentalking.controlplane.http;
 
+import io.opentalking.controlplane.json.JsonCodec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.LinkedHashMap;
@@ -7,7 +8,7 @@ import java.util.Map;
 
 /** JSON bodies: one mapper, one content type ({@code application/json; charset=utf-8}). */
 public final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = JsonCodec.MAPPER;
     public static final String CONTENT_TYPE = "application/json; charset=utf-8";
 
     private Json() {
