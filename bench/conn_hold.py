@@ -23,7 +23,11 @@ import signal
 import socket
 import time
 
-SSE_REQ = b"GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+SSE_PATH = "/sse"  # --sse-path: the control plane streams /sessions/<id>/events
+
+
+def sse_request(path):
+    return ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n" % path).encode()
 SLOW_HEAD = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 LOOPBACK_PREFIX = "127."
 
@@ -125,7 +129,7 @@ class Holder:
             self.stats[c.kind + "_open"] += 1
             try:
                 if c.kind == "sse":
-                    c.sock.send(SSE_REQ)
+                    c.sock.send(sse_request(SSE_PATH))
                 elif c.kind == "slow":
                     c.sock.send(SLOW_HEAD)
                     self.slow.append(c)
@@ -294,6 +298,7 @@ def main():
     h.add_argument("--idle", type=int, default=0)
     h.add_argument("--slow", type=int, default=0)
     h.add_argument("--sse", type=int, default=0)
+    h.add_argument("--sse-path", default="/sse")
     h.add_argument("--slow-interval", type=float, default=2.0)
     h.add_argument("--sources", default="127.0.0.2-127.0.0.9")
     h.add_argument("--batch", type=int, default=250)
@@ -315,6 +320,8 @@ def main():
     assert total <= 20000, "bounded: at most 20000 connections"
     if a.cmd == "hold":
         assert 0 < a.max_seconds <= 900, "bounded: --max-seconds 1..900"
+        global SSE_PATH
+        SSE_PATH = a.sse_path
         Holder(a).run()
     elif a.cmd == "probe":
         assert 0 < a.seconds <= 900

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -74,7 +74,8 @@ final class SessionEventStream implements Router.Routes {
         if (admission.refusal().isPresent()) {
             throw new ApiError(503, admission.refusal().get().detail, Map.of("Retry-After", ErrorMapping.RETRY_AFTER_SECONDS));
         }
-        BlockingQueue<StoredEvent> live = new ArrayBlockingQueue<>(BUFFER + 1);
+        // Linked: a quiet stream (the usual case) holds no buffer array, only the nodes of events not yet written.
+        BlockingQueue<StoredEvent> live = new LinkedBlockingQueue<>(BUFFER + 1);
         AtomicBoolean overflowed = new AtomicBoolean();
         Runnable closer = () -> {
             live.clear();
