@@ -228,6 +228,10 @@ class ReadmeConsoleIT {
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd).directory(TestServer.REPO.toFile())
                 .redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        // For commands that run ./run.sh themselves (doctor): no CDS archive written by a test, and the same
+        // probe allowance as the block's server; neither shows in any output.
+        pb.environment().put("JAVA_OPTS", "-Xmx96m -XX:TieredStopAtLevel=1");
+        pb.environment().put("OPENTALKING_PROBE_TIMEOUT_MS", "5000");
         Process p = pb.start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
             try {
