@@ -24,6 +24,10 @@ public final class Main {
 
     /** Held so that the level set on it is not lost when the logger is garbage-collected. */
     private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("org.eclipse.jetty");
+    /** Lettuce's reconnect chatter (two lines per connection, with "/<unresolved>" addresses); the store logs
+     * its connection state changes itself. */
+    private static final java.util.logging.Logger QUIET_RECONNECTS =
+            java.util.logging.Logger.getLogger("io.lettuce.core.protocol.ConnectionWatchdog");
 
     private Main() {
     }
@@ -36,6 +40,7 @@ public final class Main {
         if (System.getProperty("java.util.logging.config.file") == null) {
             // The web server's start-up chatter (version, connector) says nothing the banner does not.
             QUIET.setLevel(java.util.logging.Level.WARNING);
+            QUIET_RECONNECTS.setLevel(java.util.logging.Level.SEVERE);
         }
         String cmd = args.length == 0 ? "serve" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);

@@ -2,6 +2,7 @@ package io.opentalking.controlplane;
 
 import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.testing.FreePorts;
+import io.opentalking.controlplane.testing.RunSh;
 import io.opentalking.controlplane.testing.TestHttp;
 import io.opentalking.controlplane.testing.TestServer;
 import org.junit.jupiter.api.Test;
@@ -9,10 +10,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,7 +27,6 @@ class RunScriptIT {
 
     @Test
     void relativePathsResolveAgainstTheDirectoryRunShWasStartedIn() throws Exception {
-        assertJarIsFresh();
         int port = FreePorts.free();
         // The YAML names its avatars directory relatively too: it must be the caller's, not the repository's.
         Files.writeString(caller.resolve("my.yaml"), "api:\n  port: " + port + "\ninfrastructure:\n"
@@ -36,15 +36,7 @@ class RunScriptIT {
                 REPO.resolve("examples/avatars/demo-avatar/manifest.json")).replace("\"demo-avatar\"", "\"mine\""));
         Path log = caller.resolve("server.log");
 
-        ProcessBuilder pb = new ProcessBuilder("bash", REPO.resolve("run.sh").toString())
-                .directory(caller.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().clear();
-        pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-        pb.environment().put("HOME", caller.toString());
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("JAVA_OPTS", "-Xmx96m -XX:TieredStopAtLevel=1"); // no CDS archive written by a test
-        pb.environment().put("OPENTALKING_CONFIG_FILE", "my.yaml");
-        Process p = pb.start();
+        Process p = RunSh.start(caller, Map.of("OPENTALKING_CONFIG_FILE", "my.yaml"), log);
         try {
             TestHttp http = new TestHttp("http://127.0.0.1:" + port);
             TestHttp.Reply avatars = Await.until(Duration.ofSeconds(60), () -> "run.sh to serve; log:\n" + read(log),
@@ -59,16 +51,6 @@ class RunScriptIT {
             p.destroy();
             assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("exits on SIGTERM").isTrue();
         }
-    }
-
-    /** run.sh rebuilds a stale jar; a test must not start a second Maven build inside this one. */
-    private static void assertJarIsFresh() throws IOException, InterruptedException {
-        Process find = new ProcessBuilder("find", "src", "pom.xml", "examples", "-newer",
-                "target/opentalking-controlplane.jar", "-print", "-quit").directory(REPO.toFile())
-                .redirectErrorStream(true).start();
-        String newer = new String(find.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(find.waitFor()).as("target/opentalking-controlplane.jar exists: " + newer).isZero();
-        assertThat(newer).as("sources newer than the jar (package first)").isEmpty();
     }
 
     private static String read(Path log) {

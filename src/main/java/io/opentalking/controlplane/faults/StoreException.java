@@ -11,6 +11,11 @@ public abstract sealed class StoreException extends RuntimeException
         permits StoreUnavailableException, StoreTimeoutException, StoreReplyException {
     /** {@code scheme://user:secret@host} → {@code scheme://***@host}, in case a caller passes a raw url. */
     private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/@\\s]+@");
+    /**
+     * How the JDK prints socket addresses: {@code host/<unresolved>:port} for one given by name (Lettuce's), and
+     * {@code /1.2.3.4:port} for one without a host name (Netty's). Neither slash tells an operator anything.
+     */
+    private static final Pattern ADDRESS_NOISE = Pattern.compile("/<unresolved>|(?<=^|[\\s\\[(])/(?=[0-9\\[])");
 
     private final String store;
     private final String operation;
@@ -42,7 +47,17 @@ public abstract sealed class StoreException extends RuntimeException
         if (cause == null) {
             return "";
         }
-        String m = cause.getMessage();
-        return ": " + (m == null || m.isBlank() ? cause.getClass().getSimpleName() : m);
+        return ": " + messageOf(cause);
+    }
+
+    /** A throwable's message (its class name if it has none) with socket addresses printed plainly. */
+    public static String messageOf(Throwable t) {
+        String m = t.getMessage();
+        return withPlainAddresses(m == null || m.isBlank() ? t.getClass().getSimpleName() : m);
+    }
+
+    /** {@code 127.0.0.1/<unresolved>:6379} → {@code 127.0.0.1:6379}, {@code refused: /10.0.0.5:6379} → {@code refused: 10.0.0.5:6379}. */
+    public static String withPlainAddresses(String s) {
+        return ADDRESS_NOISE.matcher(s).replaceAll("");
     }
 }

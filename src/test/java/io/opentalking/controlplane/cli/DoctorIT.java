@@ -131,6 +131,42 @@ class DoctorIT {
     }
 
     @Test
+    void wrongOrMissingRedisPasswordSaysAuthenticationFailedWithoutThePassword() throws Exception {
+        String wrong = "wrong-" + java.util.UUID.randomUUID();
+        try (RedisServerProcess redis = RedisServerProcess.withPassword("right-" + java.util.UUID.randomUUID())) {
+            Map<String, String> env = baseEnv();
+            env.put("OPENTALKING_REDIS_URL", redis.url(wrong));
+            Run json = java(env, "doctor", "--json");
+            assertThat(json.exit()).as(json.stdout() + json.stderr()).isEqualTo(1);
+            assertThat(json.json().get("store").get("detail").asText())
+                    .contains("authentication failed", "refused the user name or password");
+            Run text = java(env, "doctor");
+            assertThat(text.exit()).isEqualTo(1);
+            assertThat(text.stdout()).contains("store: UNREACHABLE", "authentication failed")
+                    .containsPattern("FAIL: store unreachable .*authentication failed");
+            for (Run r : List.of(json, text)) {
+                assertThat(r.stdout() + r.stderr()).doesNotContain(wrong, "<unresolved>", "Unable to connect");
+            }
+
+            env.put("OPENTALKING_REDIS_URL", redis.url());
+            Run none = java(env, "doctor", "--json");
+            assertThat(none.exit()).isEqualTo(1);
+            assertThat(none.json().get("store").get("detail").asText())
+                    .contains("authentication failed", "requires a password");
+        }
+    }
+
+    @Test
+    void unreachableRedisDetailHasNoUnresolvedNoise() throws Exception {
+        Map<String, String> env = baseEnv();
+        int port = FreePorts.free();
+        env.put("OPENTALKING_REDIS_URL", "redis://127.0.0.1:" + port + "/0");
+        Run run = java(env, "doctor");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stdout()).contains("127.0.0.1:" + port, "refused").doesNotContain("<unresolved>", " /127.0.0.1", "(/127.0.0.1");
+    }
+
+    @Test
     void invalidConfigurationIsExitTwoForDoctorAndServer() throws Exception {
         Map<String, String> env = baseEnv();
         env.put("OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE", "-1");

@@ -53,6 +53,15 @@ public final class MainProcess {
         return start(env, args).await();
     }
 
+    /** What the process has written to stderr (where the log goes) so far. */
+    public String stderrSoFar() {
+        try {
+            return Files.readString(dir.resolve("err.txt"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Asks the process to stop (SIGTERM) and waits for it. */
     public Run stop() {
         process.destroy();

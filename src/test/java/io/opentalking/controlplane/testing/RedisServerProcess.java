@@ -17,6 +17,8 @@ import java.util.List;
 public final class RedisServerProcess implements AutoCloseable {
     private final int port;
     private final Path dir;
+    /** Set with {@link #withPassword}: the server requires it and {@link #cli} sends it. */
+    private final String password;
     private Process process;
 
     public RedisServerProcess() {
@@ -24,7 +26,17 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     public RedisServerProcess(int port) {
+        this(port, null);
+    }
+
+    /** A server that refuses clients without this password ({@code --requirepass}). */
+    public static RedisServerProcess withPassword(String password) {
+        return new RedisServerProcess(FreePorts.free(), password);
+    }
+
+    private RedisServerProcess(int port, String password) {
         this.port = port;
+        this.password = password;
         try {
             this.dir = Files.createTempDirectory("redis-test-");
         } catch (IOException e) {
@@ -38,8 +50,13 @@ public final class RedisServerProcess implements AutoCloseable {
             return;
         }
         try {
-            process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"))
+            List<String> cmd = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                    "--protected-mode", "no"));
+            if (password != null) {
+                cmd.addAll(List.of("--requirepass", password));
+            }
+            process = new ProcessBuilder(cmd)
                     .redirectOutput(new File(dir.toFile(), "redis.log"))
                     .redirectErrorStream(true)
                     .start();
@@ -92,9 +109,17 @@ public final class RedisServerProcess implements AutoCloseable {
         return "redis://127.0.0.1:" + port + "/0";
     }
 
+    /** The url with this password in it, e.g. a wrong one. */
+    public String url(String withPassword) {
+        return "redis://:" + withPassword + "@127.0.0.1:" + port + "/0";
+    }
+
     /** Runs redis-cli against this server and returns its output. */
     public String cli(String... args) {
         List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
+        if (password != null) {
+            cmd.addAll(List.of("--no-auth-warning", "-a", password));
+        }
         cmd.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

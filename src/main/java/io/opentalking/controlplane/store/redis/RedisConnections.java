@@ -9,6 +9,7 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.event.connection.ReconnectFailedEvent;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.opentalking.controlplane.config.StoreConfig;
 
@@ -40,6 +41,9 @@ final class RedisConnections implements AutoCloseable {
     /** Completed when the first connect attempt has ended, connected or not. */
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     private volatile String lastError = "not connected to Redis yet";
+    /** The connection state last written to the log, so that each change is logged once. */
+    private String loggedState;
+    private final reactor.core.Disposable reconnectFailures;
     private volatile boolean closed;
     private final Thread connector;
     /** Told, on a thread of their own, each time the pub/sub connection is (re)connected. */
@@ -63,6 +67,13 @@ final class RedisConnections implements AutoCloseable {
                 .timeoutOptions(TimeoutOptions.enabled(cfg.commandTimeout()))
                 .socketOptions(SocketOptions.builder().connectTimeout(cfg.connectTimeout()).build())
                 .build());
+        // Lettuce's own reconnect messages are quieted (Main): the failures are told here, once per reason.
+        this.reconnectFailures = resources.eventBus().get()
+                .filter(ReconnectFailedEvent.class::isInstance)
+                .subscribe(ev -> {
+                    lastError = RedisErrors.describe(((ReconnectFailedEvent) ev).getCause());
+                    logState(System.Logger.Level.WARNING, "not connected to " + cfg.describe() + ": " + lastError);
+                });
         this.connector = Thread.ofVirtual().name("redis-connect").start(this::connectLoop);
     }
 
@@ -70,7 +81,22 @@ final class RedisConnections implements AutoCloseable {
         while (!closed && (commands == null || pubsub == null)) {
             try {
                 if (commands == null) {
-                    commands = client.connect(StringCodec.UTF8, uri);
+                    StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8, uri);
+                    c.addListener(new RedisConnectionStateListener() {
+                        @Override
+                        public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                            logState(System.Logger.Level.INFO, "connected to " + cfg.describe());
+                        }
+
+                        @Override
+                        public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                            if (!closed) {
+                                logState(System.Logger.Level.WARNING, "lost the connection to " + cfg.describe()
+                                        + "; reconnecting");
+                            }
+                        }
+                    });
+                    commands = c;
                 }
                 if (pubsub == null) {
                     StatefulRedisPubSubConnection<String, String> ps = client.connectPubSub(StringCodec.UTF8, uri);
@@ -85,13 +111,15 @@ final class RedisConnections implements AutoCloseable {
                 }
                 firstConnect.complete(null);
                 firstAttempt.complete(null);
-                LOG.log(System.Logger.Level.INFO, "connected to {0}", cfg.describe());
+                logState(System.Logger.Level.INFO, "connected to " + cfg.describe());
                 return;
             } catch (RuntimeException | LinkageError e) {
-                // A LinkageError is a broken build (e.g. a wrong Netty); say so loudly, then keep trying.
-                LOG.log(e instanceof LinkageError ? System.Logger.Level.ERROR : System.Logger.Level.DEBUG,
-                        "redis connect failed: {0}", String.valueOf(e));
-                lastError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                if (e instanceof LinkageError) {
+                    // A broken build (e.g. a wrong Netty); say so loudly, then keep trying.
+                    LOG.log(System.Logger.Level.ERROR, "redis connect failed: {0}", String.valueOf(e));
+                }
+                lastError = RedisErrors.describe(e);
+                logState(System.Logger.Level.WARNING, "not connected to " + cfg.describe() + ": " + lastError);
                 firstAttempt.complete(null);
                 try {
                     Thread.sleep(RETRY.toMillis());
@@ -100,6 +128,17 @@ final class RedisConnections implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Logs the store's connection state when it differs from the one logged last (retries repeat it). */
+    private void logState(System.Logger.Level level, String state) {
+        synchronized (this) {
+            if (state.equals(loggedState)) {
+                return;
+            }
+            loggedState = state;
+        }
+        LOG.log(level, "store {0}", state);
     }
 
     /**
@@ -169,6 +208,7 @@ final class RedisConnections implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        reconnectFailures.dispose();
         connector.interrupt();
         StatefulRedisConnection<String, String> c = commands;
         if (c != null) {
