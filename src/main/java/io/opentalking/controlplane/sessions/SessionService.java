@@ -199,6 +199,9 @@ public final class SessionService implements QueueListener {
                 case QueueChange.TimedOut t -> end(id, SessionState.ERROR, SessionEvent.TIMEOUT);
                 case QueueChange.HoldExpired h -> end(id, SessionState.CLOSED, SessionEvent.SESSION_EXPIRED);
                 case QueueChange.LeaseLost l -> end(id, SessionState.CLOSED, SessionEvent.LEASE_LOST);
+                case QueueChange.SessionMissing m -> {
+                    // No record to end; the queue told the stream why.
+                }
                 case QueueChange.Expiring e -> {
                 }
                 case QueueChange.Left l -> {
