@@ -1,5 +1,7 @@
 package io.opentalking.controlplane.testing;
 
+import io.opentalking.controlplane.store.redis.RedisKeys;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +19,7 @@ import java.util.List;
 public final class RedisServerProcess implements AutoCloseable {
     private final int port;
     private final Path dir;
+    private final List<String> extraArgs;
     private Process process;
 
     public RedisServerProcess() {
@@ -24,7 +27,19 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     public RedisServerProcess(int port) {
+        this(port, List.of());
+        markQueueEstablished();
+    }
+
+    /** A replica of {@code primary} (read-only, so no epoch is written): for Sentinel set-ups. */
+    public static RedisServerProcess replicaOf(RedisServerProcess primary) {
+        return new RedisServerProcess(FreePorts.free(), List.of("--replicaof", "127.0.0.1",
+                Integer.toString(primary.port())));
+    }
+
+    private RedisServerProcess(int port, List<String> extraArgs) {
         this.port = port;
+        this.extraArgs = List.copyOf(extraArgs);
         try {
             this.dir = Files.createTempDirectory("redis-test-");
         } catch (IOException e) {
@@ -33,13 +48,28 @@ public final class RedisServerProcess implements AutoCloseable {
         start();
     }
 
+    /**
+     * Writes a queue epoch born long ago, as on a Redis that has served the queue for a while: a missing epoch
+     * makes the first queue step start a quiet lease (no grants), which tests of everything else must not wait
+     * out. Only for a first start or after a flush by the test; a restart must stay empty, as an outage is.
+     */
+    public void markQueueEstablished() {
+        String reply = cli("SET", RedisKeys.EPOCH, "0.0");
+        if (!"OK".equals(reply)) {
+            throw new IllegalStateException("SET epoch answered " + reply);
+        }
+    }
+
     public synchronized void start() {
         if (process != null && process.isAlive()) {
             return;
         }
         try {
-            process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"))
+            List<String> cmd = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                    "--protected-mode", "no"));
+            cmd.addAll(extraArgs);
+            process = new ProcessBuilder(cmd)
                     .redirectOutput(new File(dir.toFile(), "redis.log"))
                     .redirectErrorStream(true)
                     .start();
@@ -94,6 +124,11 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** Runs redis-cli against this server and returns its output. */
     public String cli(String... args) {
+        return cli(port, args);
+    }
+
+    /** redis-cli against any local port (a server or a sentinel). */
+    static String cli(int port, String... args) {
         List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
         cmd.addAll(List.of(args));
         try {

@@ -30,7 +30,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private static final String[] KEYS = {RedisKeys.HOLDERS, RedisKeys.WAITING, RedisKeys.WAIT_LEASES,
             RedisKeys.WAIT_DEADLINES, RedisKeys.HOLD_DEADLINES, RedisKeys.EXPIRING_AT, RedisKeys.SEQUENCE,
             RedisKeys.STATUS_HASH, RedisKeys.EPOCH, RedisKeys.QUIET,
-            RedisKeys.LEFT};
+            RedisKeys.LEFT, RedisKeys.PRIMARY};
 
     private static final String STATUS_READ = "queue status read";
 
