@@ -106,6 +106,7 @@ public final class SlotQueue implements AutoCloseable {
      * without this a ghost would hold its slot until the maximum hold.
      */
     public void renewOwned() {
+        listeners.forEach(QueueListener::onRound);
         if (owned.isEmpty()) {
             return;
         }

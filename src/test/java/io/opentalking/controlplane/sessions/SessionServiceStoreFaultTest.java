@@ -267,4 +267,21 @@ class SessionServiceStoreFaultTest {
         assertThat(slots.membership(waiter.id())).isEqualTo(new Membership.Waiting(1));
         assertThat(eventsOf(holder.id())).noneMatch(e -> e.name().equals(SessionEvent.EXPIRED));
     }
+
+    @Test
+    void aLossToldWhileTheStoreWasDownEndsTheSessionAtTheNextRoundOnceItIsBack() {
+        Session holder = service.create(FLASHTALK);
+        repo.failTransitions.set(true);
+        // As when the replica gave the slot up locally during an outage: the record could not follow.
+        service.onChange(new io.opentalking.controlplane.queue.QueueChange.LeaseLost(holder.id()));
+        assertThat(repo.find(holder.id()).orElseThrow().state()).isEqualTo(SessionState.CREATED);
+        queue.renewOwned();
+        assertThat(repo.find(holder.id()).orElseThrow().state()).as("still down").isEqualTo(SessionState.CREATED);
+        repo.failTransitions.set(false);
+        queue.renewOwned();
+        Session after = repo.find(holder.id()).orElseThrow();
+        assertThat(after.state()).isEqualTo(SessionState.CLOSED);
+        assertThat(after.stateReason()).isEqualTo(SessionEvent.LEASE_LOST);
+        assertThat(eventsOf(holder.id())).contains(SessionEvent.closed(holder.id(), "closed"));
+    }
 }
