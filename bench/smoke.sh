@@ -18,7 +18,8 @@ for a in "$@"; do
   esac
 done
 
-steps=(run.sh drills/redis-kill.sh drills/replica-kill.sh drills/flapping-backend.sh drills/malformed.sh)
+steps=(run.sh drills/redis-kill.sh drills/replica-kill.sh drills/flapping-backend.sh drills/malformed.sh
+       drills/queue-safety.sh)
 summary=()
 failed=0
 t_all=$(date +%s)
