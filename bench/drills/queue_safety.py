@@ -161,6 +161,10 @@ class World:
         self.granted_at = {}   # sid -> grant time
         self.ended_at = {}     # sid -> end time
         self.sessions = set()
+        # When records were lost by a fault: GET answers 404 from that moment, so that is when the client lost
+        # the session (its stream is told session_missing before the slot goes on), not when it next polls.
+        self.record_lost = {}  # sid -> time
+        self.all_lost = []     # times of FLUSHALL / Redis restarts
         self.violations = []
         self.stop = False
 
@@ -213,7 +217,9 @@ def client(w, n, rnd):
         while not w.stop:
             st, d = call(w.live_port(rnd), "GET", "/sessions/" + sid, timeout=1.0)
             if st == 404:
-                w.end(sid, now(), "record gone")
+                t = now()
+                lost = [x for x in w.all_lost + [w.record_lost.get(sid, 0)] if 0 < x <= t]
+                w.end(sid, max(lost) if lost else t, "record gone")
                 break
             if st == 200:
                 state = d.get("state")
@@ -284,6 +290,7 @@ def run_fault(w, kind, rnd, proxy):
             time.sleep(0.1)
         w.frozen.discard(i)
     elif kind == "redis_restart":
+        w.all_lost.append(now())
         try:
             resp(a.redis_port, "SHUTDOWN", "NOSAVE")
         except OSError:
@@ -298,11 +305,14 @@ def run_fault(w, kind, rnd, proxy):
             except OSError:
                 time.sleep(0.05)
     elif kind == "flushall":
+        w.all_lost.append(now())
         resp(a.redis_port, "FLUSHALL")
     elif kind == "del_record":
         holders = resp(a.redis_port, "ZRANGE", HOLDERS, "0", "-1") or []
         if holders:
-            resp(a.redis_port, "DEL", "opentalking:session:" + rnd.choice(holders))
+            sid = rnd.choice(holders)
+            w.record_lost[sid] = now()
+            resp(a.redis_port, "DEL", "opentalking:session:" + sid)
     elif kind == "debug_sleep":
         try:
             resp(a.redis_port, "DEBUG", "SLEEP", f"{rnd.uniform(0.2, 0.6 * lease):.2f}", timeout=30)

@@ -59,6 +59,14 @@ class RecordLossIT {
         return id;
     }
 
+    /** x holds (through {@code a}), y waits (through a second replica, returned). */
+    private Replica holderAndWaiter(Replica a) {
+        Replica b = replica("b");
+        assertThat(a.queue.enqueue(session(a, "x"))).isEqualTo(new Admission.Granted());
+        assertThat(b.queue.enqueue(session(b, "y"))).isEqualTo(new Admission.Queued(1));
+        return b;
+    }
+
     private String holders() {
         return REDIS.server().cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1");
     }
@@ -66,9 +74,7 @@ class RecordLossIT {
     @Test
     void aSlotWhoseRecordWasDeletedByHandGoesToTheNextWaiterWithinOneLease() {
         Replica a = replica("a");
-        Replica b = replica("b");
-        assertThat(a.queue.enqueue(session(a, "x"))).isEqualTo(new Admission.Granted());
-        assertThat(b.queue.enqueue(session(b, "y"))).isEqualTo(new Admission.Queued(1));
+        holderAndWaiter(a);
 
         long deleted = System.nanoTime();
         REDIS.server().cli("DEL", RedisKeys.session("x"));
@@ -86,9 +92,7 @@ class RecordLossIT {
     @Test
     void afterFlushallEveryGhostIsGivenBackAndTheNextSessionIsGrantedAfterOneQuietLease() {
         Replica a = replica("a");
-        Replica b = replica("b");
-        assertThat(a.queue.enqueue(session(a, "x"))).isEqualTo(new Admission.Granted());
-        assertThat(b.queue.enqueue(session(b, "y"))).isEqualTo(new Admission.Queued(1));
+        Replica b = holderAndWaiter(a);
 
         long flushed = System.nanoTime();
         REDIS.server().cli("FLUSHALL");
