@@ -163,12 +163,17 @@ launch_redis() {
   REDIS_PID=$SPAWN_PID
 }
 
-# start_redis <port> -> sets REDIS_PID, waits (bounded) until it answers PING
+# start_redis <port> -> sets REDIS_PID, waits (bounded) until it answers PING, then marks the queue established:
+# on a Redis with no queue epoch the first step starts a quiet lease (no grants, README "Redis"), which a fresh
+# bench Redis has no reason to wait out. A restart (launch_redis) stays empty, as an outage is.
 start_redis() {
   local i
   launch_redis "$1"
   for i in $(seq 1 500); do
-    redis_ping "$1" && return 0
+    if redis_ping "$1"; then
+      redis-cli -p "$1" SET opentalking:flashtalk_queue:epoch 0.0 >/dev/null
+      return 0
+    fi
     sleep 0.01
   done
   bench_die "redis-server on port $1 did not start"

@@ -20,7 +20,8 @@ for a in "$@"; do
 done
 
 steps=(run.sh drills/redis-kill.sh drills/replica-kill.sh drills/flapping-backend.sh drills/malformed.sh
-       drills/hostile.sh)
+       drills/hostile.sh
+       drills/queue-safety.sh)
 summary=()
 failed=0
 t_all=$(date +%s)

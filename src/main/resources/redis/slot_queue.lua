@@ -1,8 +1,9 @@
 -- One atomic step of the GPU slot queue: reclaim, the operation, promote (FIFO), rewrite the status hash.
--- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet, left
+-- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet, left,
+--       primary
 -- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, known_epoch, session ids...
 local H, W, WL, WD, HD, EX, SEQ, ST = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local EP, QUIET, LEFT = KEYS[9], KEYS[10], KEYS[11]
+local EP, QUIET, LEFT, PRIMARY = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local op = ARGV[1]
 local slots = tonumber(ARGV[2])
 local maxq = tonumber(ARGV[3])
@@ -22,26 +23,38 @@ local st = redis.call('TYPE', ST).ok
 if st ~= 'hash' and st ~= 'none' then redis.call('DEL', ST) end
 local lt = redis.call('TYPE', LEFT).ok
 if lt ~= 'zset' and lt ~= 'none' then redis.call('DEL', LEFT) end
-local et = redis.call('TYPE', EP).ok
-if et ~= 'string' and et ~= 'none' then redis.call('DEL', EP) end
+for _, k in ipairs({EP, PRIMARY}) do
+  local kt = redis.call('TYPE', k).ok
+  if kt ~= 'string' and kt ~= 'none' then redis.call('DEL', k) end
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
--- The epoch names this queue's data. If it is gone while a replica remembers one, Redis lost the queue
--- (a restart without persistence): replicas may still believe they hold slots until their next renewal
--- tells them otherwise, so nothing is granted for one lease ("quiet"), and no slot is held twice.
+-- The epoch names this queue's data. When it is missing, Redis lost the queue (a restart without persistence,
+-- FLUSHALL, eviction) or never had one, and the two cannot be told apart: a replica may still believe it holds
+-- a slot until its next renewal (at most lease/3 away) or its local give-up (before a lease has passed), and a
+-- replica that just started knows nothing of it. So a new epoch always starts quiet: nothing is granted for one
+-- lease, and every replica that believed it held a slot has learnt otherwise before anyone else is granted one.
 local epoch = redis.call('GET', EP)
 if not epoch then
   epoch = t[1] .. '.' .. t[2]
   redis.call('SET', EP, epoch)
-  if known ~= '' then redis.call('SET', QUIET, '1', 'PX', lease) end
+  redis.call('SET', QUIET, '1', 'PX', lease)
 elseif known ~= '' and known ~= epoch and redis.call('EXISTS', QUIET) == 0 then
-  -- Another replica re-created the epoch first; if that was recent, cover the rest of a lease.
+  -- Another replica re-created the epoch first and its quiet key was lost since; cover the rest of a lease.
   local born = tonumber(string.match(epoch, '^(%d+)'))
   if born and (now - born * 1000) < lease then
     redis.call('SET', QUIET, '1', 'PX', lease - (now - born * 1000))
   end
+end
+-- A different server answering (a Sentinel failover, or a restart that reloaded a snapshot) may have lost the
+-- last writes while keeping the epoch: asynchronous replication. The same quiet lease covers grants it lost.
+local runId = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''
+local lastRun = redis.call('GET', PRIMARY)
+if lastRun ~= runId then
+  redis.call('SET', PRIMARY, runId)
+  if lastRun then redis.call('SET', QUIET, '1', 'PX', lease) end
 end
 local quiet = redis.call('EXISTS', QUIET) == 1
 local changes = {}
@@ -161,5 +174,14 @@ local nw = redis.call('ZCARD', W)
 redis.call('HSET', ST, 'slot_occupied', nh > 0 and '1' or '0', 'queue_size', tostring(nw),
   'slots_in_use', tostring(nh), 'slots_total', tostring(slots), 'updated_at', tostring(now))
 local after = redis.call('ZRANGE', W, 0, -1)
+-- Replicas connected to this primary, asked only when something was granted: the caller then WAITs for one.
+local replicas = 0
+local grantedAny = adm == 'granted'
+for _, c in ipairs(changes) do
+  if c[1] == 'granted' then grantedAny = true end
+end
+if grantedAny then
+  replicas = tonumber(string.match(redis.call('INFO', 'replication'), 'connected_slaves:(%d+)') or '0')
+end
 return cjson.encode({adm = adm, val = admval, changes = changes, before = before, after = after, holders = nh,
-  epoch = epoch})
+  epoch = epoch, replicas = replicas})

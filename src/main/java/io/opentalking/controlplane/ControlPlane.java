@@ -36,7 +36,7 @@ public final class ControlPlane implements AutoCloseable {
         this.stores = StoreFactory.open(cfg, clock);
         this.prober = new AvailabilityProber(cfg.models(), cfg.defaultModel(), cfg.probes(), cfg.local(), metrics, clock);
         this.availability = new ModelAvailability(prober, cfg.probes(), metrics, clock);
-        this.queue = new SlotQueue(stores.slots(), cfg.queue(), stores.events(), clock);
+        this.queue = new SlotQueue(stores.slots(), stores.sessions(), cfg.queue(), stores.events(), clock);
         AvatarCatalog avatars = new AvatarCatalog(cfg.avatarsDir());
         SessionService sessions = new SessionService(avatars, availability, queue, cfg.queue(), stores.sessions(),
                 stores.events(), cfg.sessionTtl(), clock, cfg.limits().maxSessions());

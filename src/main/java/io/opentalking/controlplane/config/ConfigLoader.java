@@ -191,13 +191,15 @@ public final class ConfigLoader {
         Optional<URI> redis = Optional.empty();
         if (m == StoreMode.REDIS) {
             Raw r = url.orElse(new Raw("OPENTALKING_REDIS_URL", "redis://127.0.0.1:6379/0"));
-            URI u = parseUri(r, StoreConfig.REDIS_SCHEMES);
+            // StoreConfig checks the rest: a Sentinel URL's authority is a host list URI does not call a host.
+            URI u = parseUri(r, StoreConfig.REDIS_SCHEMES, false);
             redis = Optional.of(u);
         }
         return new StoreConfig(m, redis,
                 millis(src, "OPENTALKING_REDIS_TIMEOUT_MS", StoreConfig.DEFAULT_READ_TIMEOUT),
                 millis(src, "OPENTALKING_REDIS_COMMAND_TIMEOUT_MS", StoreConfig.DEFAULT_COMMAND_TIMEOUT),
-                millis(src, "OPENTALKING_REDIS_CONNECT_TIMEOUT_MS", StoreConfig.DEFAULT_CONNECT_TIMEOUT));
+                millis(src, "OPENTALKING_REDIS_CONNECT_TIMEOUT_MS", StoreConfig.DEFAULT_CONNECT_TIMEOUT),
+                millis(src, "OPENTALKING_REDIS_WAIT_MS", StoreConfig.DEFAULT_REPLICA_ACK_TIMEOUT));
     }
 
     private static ProbeConfig probeConfig(ConfigSources src) {
@@ -376,6 +378,10 @@ public final class ConfigLoader {
     }
 
     private static URI parseUri(Raw raw, Set<String> schemes) {
+        return parseUri(raw, schemes, true);
+    }
+
+    private static URI parseUri(Raw raw, Set<String> schemes, boolean needsHost) {
         String text = raw.text().trim();
         URI u;
         try {
@@ -385,7 +391,7 @@ public final class ConfigLoader {
             throw ConfigException.invalid(raw.key(), Redact.url(text), "not a valid URL");
         }
         String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-        if (!schemes.contains(scheme) || u.getHost() == null) {
+        if (!schemes.contains(scheme) || (needsHost && u.getHost() == null)) {
             throw ConfigException.invalid(raw.key(), Redact.url(text),
                     "expected a URL with a host and scheme " + String.join(", ", schemes.stream().sorted().toList()));
         }

@@ -17,6 +17,8 @@ public record SessionEvent(String name, Map<String, Object> data) {
     public static final String SESSION_EXPIRED = "session_expired";
     public static final String LEASE_LOST = "lease_lost";
     public static final String SERVER_SHUTDOWN = "server_shutdown";
+    /** Ours, not upstream's: the session's record vanished from the store, so its slot was given back. */
+    public static final String SESSION_MISSING = "session_missing";
 
     public SessionEvent {
         Objects.requireNonNull(name);

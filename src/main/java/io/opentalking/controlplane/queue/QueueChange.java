@@ -20,6 +20,10 @@ public sealed interface QueueChange {
     record LeaseLost(String sessionId) implements QueueChange {
     }
 
+    /** The session's record is gone (evicted, flushed, deleted); its replica gave its slot or place back. */
+    record SessionMissing(String sessionId) implements QueueChange {
+    }
+
     /** The session's hold ends in {@code remainingSec} seconds. */
     record Expiring(String sessionId, long remainingSec) implements QueueChange {
     }

@@ -14,6 +14,10 @@ public interface QueueListener {
     default void onStoreError(StoreException e) {
     }
 
+    /** Each renewal round (every lease/3), owned sessions or not: a chance to retry what a store failure held up. */
+    default void onRound() {
+    }
+
     /** This replica is shutting down and gave the session's slot or waiting place back. */
     default void onGivenBack(String sessionId) {
     }

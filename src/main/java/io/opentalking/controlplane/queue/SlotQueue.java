@@ -22,6 +22,7 @@ public final class SlotQueue implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SlotQueue.class.getName());
 
     private final SlotStore store;
+    private final SessionRecords records;
     private final QueueConfig cfg;
     private final QueueLimits limits;
     private final EventBus events;
@@ -34,8 +35,9 @@ public final class SlotQueue implements AutoCloseable {
     private Thread sweeper;
     private Thread watchdog;
 
-    public SlotQueue(SlotStore store, QueueConfig cfg, EventBus events, Clock clock) {
+    public SlotQueue(SlotStore store, SessionRecords records, QueueConfig cfg, EventBus events, Clock clock) {
         this.store = store;
+        this.records = records;
         this.cfg = cfg;
         this.limits = QueueLimits.from(cfg);
         this.events = events;
@@ -98,20 +100,44 @@ public final class SlotQueue implements AutoCloseable {
         apply(guarded(() -> store.sweep(limits)));
     }
 
-    /** Renews every session this replica owns; gives up those it could not renew for too long. */
+    /**
+     * Renews every session this replica owns; gives up those it could not renew for too long. Sessions whose record
+     * is gone or final are given back first instead of renewed (reconciliation): only the owner renews a lease, so
+     * without this a ghost would hold its slot until the maximum hold.
+     */
     public void renewOwned() {
+        listeners.forEach(QueueListener::onRound);
         if (owned.isEmpty()) {
             return;
         }
         long sentAt = clock.millis();
         List<String> ids = List.copyOf(owned.keySet());
         try {
-            Transition t = guarded(() -> store.renew(ids, limits));
-            ids.forEach(id -> owned.computeIfPresent(id, (k, v) -> sentAt));
+            Map<String, SessionRecords.Gone> gone = guarded(() -> records.gone(ids));
+            gone.forEach(this::giveBackGone);
+            List<String> live = ids.stream().filter(id -> !gone.containsKey(id)).toList();
+            if (live.isEmpty()) {
+                return;
+            }
+            Transition t = guarded(() -> store.renew(live, limits));
+            live.forEach(id -> owned.computeIfPresent(id, (k, v) -> sentAt));
             apply(t);
         } catch (StoreException e) {
             giveUpStale(clock.millis());
         }
+    }
+
+    /** Stops renewing first, so a failed leave still frees the slot when the lease ends. */
+    private void giveBackGone(String id, SessionRecords.Gone why) {
+        if (owned.remove(id) == null) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "session {0} has no live record ({1}); giving its queue place back",
+                id, why);
+        if (why == SessionRecords.Gone.MISSING) {
+            notifyChange(new QueueChange.SessionMissing(id));
+        }
+        apply(guarded(() -> store.leave(id, limits)));
     }
 
     /** The watchdog's step: gives up every owned session not renewed for too long (tests call it on their clock). */
@@ -141,6 +167,7 @@ public final class SlotQueue implements AutoCloseable {
                 case QueueChange.TimedOut x -> owned.remove(x.sessionId());
                 case QueueChange.HoldExpired x -> owned.remove(x.sessionId());
                 case QueueChange.LeaseLost x -> owned.remove(x.sessionId());
+                case QueueChange.SessionMissing x -> owned.remove(x.sessionId());
                 default -> {
                 }
             }
@@ -161,6 +188,7 @@ public final class SlotQueue implements AutoCloseable {
             case QueueChange.TimedOut x -> SessionEvent.queued(x.sessionId(), -1, SessionEvent.TIMEOUT);
             case QueueChange.HoldExpired x -> SessionEvent.expired(x.sessionId(), SessionEvent.SESSION_EXPIRED);
             case QueueChange.LeaseLost x -> SessionEvent.expired(x.sessionId(), SessionEvent.LEASE_LOST);
+            case QueueChange.SessionMissing x -> SessionEvent.expired(x.sessionId(), SessionEvent.SESSION_MISSING);
             case QueueChange.Expiring x -> SessionEvent.expiring(x.sessionId(), x.remainingSec());
             case QueueChange.Left l -> null;
         };

@@ -1,11 +1,13 @@
 package io.opentalking.controlplane.sessions;
 
+import io.opentalking.controlplane.queue.SessionRecords;
+
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
 /** Session records with a TTL. Implementations throw {@link io.opentalking.controlplane.faults.StoreException} when the store fails. */
-public interface SessionRepository {
+public interface SessionRepository extends SessionRecords {
     void create(Session session, Duration ttl);
 
     Optional<Session> find(String id);

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -47,6 +48,11 @@ public final class SessionService implements QueueListener {
      */
     private final Set<String> admittedHere = ConcurrentHashMap.newKeySet();
     private final LiveSessions live;
+    /** Ends the queue caused that the store could not record yet; retried each round, so no session stays live. */
+    private final Map<String, PendingEnd> pendingEnds = new ConcurrentHashMap<>();
+
+    private record PendingEnd(SessionState state, String reason) {
+    }
 
     public SessionService(AvatarCatalog avatars, ModelAvailability availability, SlotQueue queue,
                           QueueConfig queueCfg, SessionRepository repo, EventBus events, Duration ttl, Clock clock,
@@ -206,9 +212,12 @@ public final class SessionService implements QueueListener {
                         recordGrant(id);
                     }
                 }
-                case QueueChange.TimedOut t -> end(id, SessionState.ERROR, SessionEvent.TIMEOUT);
-                case QueueChange.HoldExpired h -> end(id, SessionState.CLOSED, SessionEvent.SESSION_EXPIRED);
-                case QueueChange.LeaseLost l -> end(id, SessionState.CLOSED, SessionEvent.LEASE_LOST);
+                case QueueChange.TimedOut t -> endOrRetry(id, SessionState.ERROR, SessionEvent.TIMEOUT);
+                case QueueChange.HoldExpired h -> endOrRetry(id, SessionState.CLOSED, SessionEvent.SESSION_EXPIRED);
+                case QueueChange.LeaseLost l -> endOrRetry(id, SessionState.CLOSED, SessionEvent.LEASE_LOST);
+                case QueueChange.SessionMissing m -> {
+                    // No record to end; the queue told the stream why.
+                }
                 case QueueChange.Expiring e -> {
                 }
                 case QueueChange.Left l -> {
@@ -217,6 +226,28 @@ public final class SessionService implements QueueListener {
         } catch (StoreException e) {
             LOG.log(System.Logger.Level.WARNING, "could not record queue change {0}: {1}", change, e.getMessage());
         }
+    }
+
+    /** A queue loss told while the store is down must still end the session once it is back. */
+    private void endOrRetry(String id, SessionState state, String reason) {
+        try {
+            end(id, state, reason);
+            pendingEnds.remove(id);
+        } catch (StoreException e) {
+            pendingEnds.put(id, new PendingEnd(state, reason));
+            throw e;
+        }
+    }
+
+    @Override
+    public void onRound() {
+        pendingEnds.forEach((id, p) -> {
+            try {
+                endOrRetry(id, p.state(), p.reason());
+            } catch (StoreException e) {
+                LOG.log(System.Logger.Level.DEBUG, "still cannot end session {0}: {1}", id, e.getMessage());
+            }
+        });
     }
 
     @Override

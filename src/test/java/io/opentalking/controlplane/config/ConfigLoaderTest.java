@@ -204,6 +204,42 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void sentinelUrlsInLettucesFormAreAcceptedWithTheirPasswordRedacted() {
+        for (String url : List.of("redis-sentinel://h1:26379,h2:26380,h3:26381/0#mymaster",
+                "redis-sentinel://:sentinel-pw@h1:26379,h2:26380/0#mymaster",
+                "rediss-sentinel://user:tls-pw@h1:26379/0?sentinelMasterId=mymaster")) {
+            AppConfig c = load(Map.of("OPENTALKING_REDIS_URL", url));
+            assertThat(c.store().mode()).isEqualTo(StoreConfig.StoreMode.REDIS);
+            assertThat(c.store().isSentinel()).as(url).isTrue();
+            assertThat(c.store().describe()).as(url).contains("h1:26379").doesNotContain("sentinel-pw")
+                    .doesNotContain("tls-pw");
+            assertThat(c.toString()).doesNotContain("sentinel-pw").doesNotContain("tls-pw");
+        }
+        assertThat(load(Map.of("OPENTALKING_REDIS_URL", "redis-sentinel://h1:1,h2:2/0#mymaster")).store().describe())
+                .isEqualTo("redis redis-sentinel://h1:1,h2:2/0#mymaster");
+        assertThat(load(Map.of("OPENTALKING_REDIS_URL", "redis://h:6379/0")).store().isSentinel()).isFalse();
+    }
+
+    @Test
+    void aSentinelUrlWithoutAMasterOrHostsIsAnErrorThatHidesThePassword() {
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_REDIS_URL", "redis-sentinel://:pw-x@h1:1,h2:2/0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("OPENTALKING_REDIS_URL")
+                .hasMessageContaining("#mymaster").message().doesNotContain("pw-x");
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_REDIS_URL", "redis-sentinel:///0#mymaster")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("at least one host");
+    }
+
+    @Test
+    void theReplicaAcknowledgementTimeoutIsASetting() {
+        assertThat(load(Map.of("OPENTALKING_REDIS_URL", "redis://h:1/0")).store().replicaAckTimeout())
+                .isEqualTo(StoreConfig.DEFAULT_REPLICA_ACK_TIMEOUT);
+        assertThat(load(Map.of("OPENTALKING_REDIS_URL", "redis://h:1/0", "OPENTALKING_REDIS_WAIT_MS", "0")).store()
+                .replicaAckTimeout()).isZero();
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_REDIS_WAIT_MS", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("OPENTALKING_REDIS_WAIT_MS");
+    }
+
+    @Test
     void recordsValidateThemselvesAndNameTheKey() {
         Duration s = Duration.ofSeconds(1);
         assertThatThrownBy(() -> new QueueConfig(0, 3, s, s, java.util.Set.of("flashtalk"), s, s, s))

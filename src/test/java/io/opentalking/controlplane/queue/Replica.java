@@ -6,6 +6,7 @@ import io.opentalking.controlplane.events.EventBus;
 import io.opentalking.controlplane.testing.RedisServerProcess;
 
 import java.time.Clock;
+import java.util.Map;
 
 /** One server replica as far as the queue goes: its own Redis client and its own {@link SlotQueue}. */
 final class Replica implements AutoCloseable {
@@ -14,10 +15,17 @@ final class Replica implements AutoCloseable {
     final SlotQueue queue;
     private boolean storeClosed;
 
+    /** A replica whose sessions need no records: the queue ITs enqueue bare ids. */
     Replica(String name, RedisServerProcess redis, QueueConfig cfg, EventBus events) {
+        this(name, redis, cfg, events, false);
+    }
+
+    /** With {@code checkRecords}, renewals give back sessions whose record is gone, as in the server. */
+    Replica(String name, RedisServerProcess redis, QueueConfig cfg, EventBus events, boolean checkRecords) {
         this.name = name;
         this.stores = RedisFixtures.open(redis);
-        this.queue = new SlotQueue(stores.slots(), cfg, events, Clock.systemUTC());
+        SessionRecords records = checkRecords ? stores.sessions() : ids -> Map.of();
+        this.queue = new SlotQueue(stores.slots(), records, cfg, events, Clock.systemUTC());
     }
 
     /** The replica loses Redis for good (as if its process or network died): no leave, no renew from now on. */

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -110,7 +111,7 @@ class SlotQueueGiveUpTest {
         CutOffStore store = new CutOffStore(new MemorySlotStore(clock));
         RecordingEventBus bus = new RecordingEventBus();
         AtomicLong gaveUpAt = new AtomicLong();
-        try (SlotQueue q = new SlotQueue(store, config(leaseMs), bus, clock)) {
+        try (SlotQueue q = new SlotQueue(store, ids -> Map.of(), config(leaseMs), bus, clock)) {
             q.addListener(new QueueListener() {
                 @Override
                 public void onChange(QueueChange c) {
@@ -139,7 +140,7 @@ class SlotQueueGiveUpTest {
         SlotStore store = new MemorySlotStore(clock);
         RecordingEventBus bus = new RecordingEventBus();
         AtomicLong changes = new AtomicLong();
-        try (SlotQueue q = new SlotQueue(store, config(leaseMs), bus, clock)) {
+        try (SlotQueue q = new SlotQueue(store, ids -> Map.of(), config(leaseMs), bus, clock)) {
             q.addListener(new QueueListener() {
                 @Override
                 public void onChange(QueueChange c) {

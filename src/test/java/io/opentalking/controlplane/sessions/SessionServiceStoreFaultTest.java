@@ -71,6 +71,11 @@ class SessionServiceStoreFaultTest {
         }
 
         @Override
+        public Map<String, Gone> gone(Collection<String> ids) {
+            return inner.gone(ids);
+        }
+
+        @Override
         public Optional<Session> transition(String id, Set<SessionState> from, SessionState to, String reason,
                                             Duration ttl) {
             if (failTransitions.get()) {
@@ -142,7 +147,7 @@ class SessionServiceStoreFaultTest {
         events = new MemoryEventBus(clock, TTL);
         QueueConfig cfg = new QueueConfig(1, 3, Duration.ZERO, Duration.ZERO, Set.of("flashtalk"),
                 Duration.ofSeconds(15), Duration.ofSeconds(60), Duration.ofMillis(100));
-        queue = new SlotQueue(lateSlots, cfg, events, clock);
+        queue = new SlotQueue(lateSlots, repo, cfg, events, clock);
         ModelsSnapshot snap = new ModelsSnapshot(List.of(new ModelStatus("flashtalk", Backend.OMNIRT, true,
                 Reason.OMNIRT, Optional.empty())), Optional.empty(), clock.instant(), Duration.ZERO);
         ProbeConfig probes = new ProbeConfig(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(3), 2, 1,
@@ -203,5 +208,80 @@ class SessionServiceStoreFaultTest {
             assertThat(acquired).as("slot_acquired events of %s", s.id())
                     .containsExactly(SessionEvent.queued(s.id(), 0, "slot_acquired"));
         }
+    }
+
+    private List<SessionEvent> eventsOf(String id) {
+        return events.since(id, "0").stream().map(StoredEvent::event).toList();
+    }
+
+    @Test
+    void aHolderWhoseRecordVanishedIsGivenBackAtTheNextRenewalAndTheNextWaiterIsGranted() {
+        Session holder = service.create(FLASHTALK);
+        Session waiter = service.create(FLASHTALK);
+        repo.delete(holder.id());
+        // The renewer runs every lease/3: one renewal, at most a third of a lease after the loss, settles it.
+        clock.advanceMillis(5_000);
+        queue.renewOwned();
+        assertThat(slots.membership(holder.id())).as("the ghost's slot").isEqualTo(new Membership.Absent());
+        assertThat(eventsOf(holder.id())).as("its stream is told why")
+                .contains(SessionEvent.expired(holder.id(), SessionEvent.SESSION_MISSING));
+        assertThat(slots.membership(waiter.id())).isEqualTo(new Membership.Holding());
+        assertThat(service.get(waiter.id()).session().state()).isEqualTo(SessionState.CREATED);
+        assertThat(slots.status().orElseThrow()).as("the status hash follows")
+                .extracting(s -> s.slotsInUse(), s -> s.queueSize()).containsExactly(1, 0);
+        assertThat(queue.ownedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aWaiterWhoseRecordVanishedLeavesTheWaitingList() {
+        service.create(FLASHTALK);
+        Session waiter = service.create(FLASHTALK);
+        repo.delete(waiter.id());
+        queue.renewOwned();
+        assertThat(slots.membership(waiter.id())).isEqualTo(new Membership.Absent());
+        assertThat(slots.status().orElseThrow().queueSize()).isZero();
+        assertThat(eventsOf(waiter.id())).contains(SessionEvent.expired(waiter.id(), SessionEvent.SESSION_MISSING));
+    }
+
+    @Test
+    void aSlotStillHeldForAClosedSessionIsGivenBackSilently() {
+        Session holder = service.create(FLASHTALK);
+        // As when DELETE closed the record but its leave failed: the record is final, the slot still held.
+        repo.transition(holder.id(), Set.of(SessionState.CREATED), SessionState.CLOSED, "deleted", TTL);
+        queue.renewOwned();
+        assertThat(slots.membership(holder.id())).isEqualTo(new Membership.Absent());
+        assertThat(eventsOf(holder.id())).as("a closed session was told already")
+                .noneMatch(e -> e.name().equals(SessionEvent.EXPIRED));
+    }
+
+    @Test
+    void liveSessionsAreRenewedAndKept() {
+        Session holder = service.create(FLASHTALK);
+        Session waiter = service.create(FLASHTALK);
+        clock.advanceMillis(10_000);
+        queue.renewOwned();
+        clock.advanceMillis(10_000);
+        queue.renewOwned();
+        assertThat(slots.membership(holder.id())).as("renewed past its first lease")
+                .isEqualTo(new Membership.Holding());
+        assertThat(slots.membership(waiter.id())).isEqualTo(new Membership.Waiting(1));
+        assertThat(eventsOf(holder.id())).noneMatch(e -> e.name().equals(SessionEvent.EXPIRED));
+    }
+
+    @Test
+    void aLossToldWhileTheStoreWasDownEndsTheSessionAtTheNextRoundOnceItIsBack() {
+        Session holder = service.create(FLASHTALK);
+        repo.failTransitions.set(true);
+        // As when the replica gave the slot up locally during an outage: the record could not follow.
+        service.onChange(new io.opentalking.controlplane.queue.QueueChange.LeaseLost(holder.id()));
+        assertThat(repo.find(holder.id()).orElseThrow().state()).isEqualTo(SessionState.CREATED);
+        queue.renewOwned();
+        assertThat(repo.find(holder.id()).orElseThrow().state()).as("still down").isEqualTo(SessionState.CREATED);
+        repo.failTransitions.set(false);
+        queue.renewOwned();
+        Session after = repo.find(holder.id()).orElseThrow();
+        assertThat(after.state()).isEqualTo(SessionState.CLOSED);
+        assertThat(after.stateReason()).isEqualTo(SessionEvent.LEASE_LOST);
+        assertThat(eventsOf(holder.id())).contains(SessionEvent.closed(holder.id(), "closed"));
     }
 }

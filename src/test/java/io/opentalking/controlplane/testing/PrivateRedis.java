@@ -40,6 +40,7 @@ public final class PrivateRedis implements BeforeAllCallback, BeforeEachCallback
             if (!"OK".equals(reply)) {
                 throw new IllegalStateException("FLUSHALL answered " + reply);
             }
+            server.markQueueEstablished();
         }
     }
 

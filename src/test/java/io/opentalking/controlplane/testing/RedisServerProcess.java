@@ -1,5 +1,7 @@
 package io.opentalking.controlplane.testing;
 
+import io.opentalking.controlplane.store.redis.RedisKeys;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +19,7 @@ import java.util.List;
 public final class RedisServerProcess implements AutoCloseable {
     private final int port;
     private final Path dir;
+    private final List<String> extraArgs;
     /** Set with {@link #withPassword}: the server requires it and {@link #cli} sends it. */
     private final String password;
     private Process process;
@@ -26,16 +29,26 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     public RedisServerProcess(int port) {
-        this(port, null);
+        this(port, List.of(), null);
+        markQueueEstablished();
     }
 
     /** A server that refuses clients without this password ({@code --requirepass}). */
     public static RedisServerProcess withPassword(String password) {
-        return new RedisServerProcess(FreePorts.free(), password);
+        RedisServerProcess r = new RedisServerProcess(FreePorts.free(), List.of("--requirepass", password), password);
+        r.markQueueEstablished();
+        return r;
     }
 
-    private RedisServerProcess(int port, String password) {
+    /** A replica of {@code primary} (read-only, so no epoch is written): for Sentinel set-ups. */
+    public static RedisServerProcess replicaOf(RedisServerProcess primary) {
+        return new RedisServerProcess(FreePorts.free(), List.of("--replicaof", "127.0.0.1",
+                Integer.toString(primary.port())), null);
+    }
+
+    private RedisServerProcess(int port, List<String> extraArgs, String password) {
         this.port = port;
+        this.extraArgs = List.copyOf(extraArgs);
         this.password = password;
         try {
             this.dir = Files.createTempDirectory("redis-test-");
@@ -43,6 +56,18 @@ public final class RedisServerProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         start();
+    }
+
+    /**
+     * Writes a queue epoch born long ago, as on a Redis that has served the queue for a while: a missing epoch
+     * makes the first queue step start a quiet lease (no grants), which tests of everything else must not wait
+     * out. Only for a first start or after a flush by the test; a restart must stay empty, as an outage is.
+     */
+    public void markQueueEstablished() {
+        String reply = cli("SET", RedisKeys.EPOCH, "0.0");
+        if (!"OK".equals(reply)) {
+            throw new IllegalStateException("SET epoch answered " + reply);
+        }
     }
 
     public synchronized void start() {
@@ -53,9 +78,7 @@ public final class RedisServerProcess implements AutoCloseable {
             List<String> cmd = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
                     "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
                     "--protected-mode", "no"));
-            if (password != null) {
-                cmd.addAll(List.of("--requirepass", password));
-            }
+            cmd.addAll(extraArgs);
             process = new ProcessBuilder(cmd)
                     .redirectOutput(new File(dir.toFile(), "redis.log"))
                     .redirectErrorStream(true)
@@ -116,6 +139,15 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** Runs redis-cli against this server and returns its output. */
     public String cli(String... args) {
+        return cli(port, password, args);
+    }
+
+    /** redis-cli against any local port (a server or a sentinel). */
+    static String cli(int port, String... args) {
+        return cli(port, null, args);
+    }
+
+    private static String cli(int port, String password, String... args) {
         List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
         if (password != null) {
             cmd.addAll(List.of("--no-auth-warning", "-a", password));

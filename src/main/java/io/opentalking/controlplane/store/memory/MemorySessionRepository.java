@@ -6,6 +6,8 @@ import io.opentalking.controlplane.sessions.SessionState;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -77,6 +79,19 @@ public final class MemorySessionRepository implements SessionRepository {
             }
         }
         return Optional.ofNullable(after).map(Entry::session);
+    }
+
+    @Override
+    public Map<String, Gone> gone(Collection<String> ids) {
+        Map<String, Gone> out = new HashMap<>();
+        for (String id : ids) {
+            find(id).ifPresentOrElse(s -> {
+                if (s.state().isFinal()) {
+                    out.put(id, Gone.ENDED);
+                }
+            }, () -> out.put(id, Gone.MISSING));
+        }
+        return out;
     }
 
     @Override

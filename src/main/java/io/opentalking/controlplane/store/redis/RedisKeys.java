@@ -25,6 +25,8 @@ public final class RedisKeys {
     public static final String EPOCH = "opentalking:flashtalk_queue:epoch";
     /** While present, nothing is granted (one lease after the queue data was lost). */
     public static final String QUIET = "opentalking:flashtalk_queue:quiet";
+    /** The run id of the server that last ran a queue step; another one answering means a failover or restart. */
+    public static final String PRIMARY = "opentalking:flashtalk_queue:primary";
     /** Sessions that left recently (score: when to forget), so their owner reads "left", not "lease lost". */
     public static final String LEFT = "opentalking:flashtalk_queue:left";
     /** Arrival counter for FIFO order. */

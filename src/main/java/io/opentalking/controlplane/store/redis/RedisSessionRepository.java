@@ -10,11 +10,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /** Session records as Redis hashes {@code opentalking:session:<id>} with a TTL; transitions are Lua scripts. */
 final class RedisSessionRepository implements SessionRepository {
@@ -81,6 +84,33 @@ final class RedisSessionRepository implements SessionRepository {
             h.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
         }
         return toSession(id, h);
+    }
+
+    /** One pipelined HGET of the state per session, all under one deadline (a renewal, not a request, waits). */
+    @Override
+    public Map<String, Gone> gone(Collection<String> ids) {
+        Map<String, CompletableFuture<String>> states = new LinkedHashMap<>();
+        for (String id : ids) {
+            states.put(id, calls.dispatch("session check", c -> c.hget(RedisKeys.session(id), "state")));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Gone> out = new HashMap<>();
+        for (Map.Entry<String, CompletableFuture<String>> e : states.entrySet()) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            String state;
+            try {
+                state = calls.await("session check", e.getValue(), left);
+            } catch (StoreReplyException wrongType) {
+                // A key of another type under our name is not a session.
+                state = null;
+            }
+            if (state == null) {
+                out.put(e.getKey(), Gone.MISSING);
+            } else if (SessionState.parse(state).map(SessionState::isFinal).orElse(false)) {
+                out.put(e.getKey(), Gone.ENDED);
+            }
+        }
+        return out;
     }
 
     @Override

@@ -30,21 +30,25 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private static final String[] KEYS = {RedisKeys.HOLDERS, RedisKeys.WAITING, RedisKeys.WAIT_LEASES,
             RedisKeys.WAIT_DEADLINES, RedisKeys.HOLD_DEADLINES, RedisKeys.EXPIRING_AT, RedisKeys.SEQUENCE,
             RedisKeys.STATUS_HASH, RedisKeys.EPOCH, RedisKeys.QUIET,
-            RedisKeys.LEFT};
+            RedisKeys.LEFT, RedisKeys.PRIMARY};
 
     private static final String STATUS_READ = "queue status read";
+    private static final System.Logger LOG = System.getLogger(RedisSlotStore.class.getName());
 
     private final RedisCalls calls;
     private final Duration stepTimeout;
     private final Duration readTimeout;
+    private final Duration replicaAck;
     private final AtomicReference<CompletableFuture<Map<String, String>>> statusRead = new AtomicReference<>();
     /** The queue epoch this replica last saw; empty until its first step. */
     private volatile String knownEpoch = "";
 
-    RedisSlotStore(RedisCalls calls, Duration stepTimeout, Duration readTimeout) {
+    /** {@code replicaAck}: how long a step that granted waits for one replica to have it ({@code WAIT}); 0 = never. */
+    RedisSlotStore(RedisCalls calls, Duration stepTimeout, Duration readTimeout, Duration replicaAck) {
         this.calls = calls;
         this.stepTimeout = stepTimeout;
         this.readTimeout = readTimeout;
+        this.replicaAck = replicaAck;
     }
 
     @Override
@@ -136,12 +140,39 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
         if (!epoch.isEmpty()) {
             knownEpoch = epoch;
         }
+        Transition t;
         try {
-            return parse(root);
+            t = parse(root);
         } catch (IllegalArgumentException e) {
             throw StoreReplyException.unreadable(calls.store(), what, e.getMessage(), e);
         }
+        awaitReplica(root.path("replicas").asInt(0));
+        return t;
     }
+
+    /**
+     * A grant is reported only once a replica has it, so a failover right after it does not lose it. The script
+     * says how many replicas are connected, only when it granted: with none there is nothing to wait for. When no
+     * replica acknowledges in time, the grant is still reported (it happened, and the step's other changes must
+     * not be lost); what makes that safe is the quiet lease a primary change starts (slot_queue.lua).
+     */
+    private void awaitReplica(int replicas) {
+        if (replicas <= 0 || replicaAck.isZero()) {
+            return;
+        }
+        try {
+            Long acks = calls.call("grant acknowledgement", c -> c.waitForReplication(1, replicaAck.toMillis()),
+                    replicaAck.plus(stepTimeout));
+            if (acks == null || acks < 1) {
+                LOG.log(System.Logger.Level.WARNING, "no replica acknowledged a grant within {0} ms; a failover now "
+                        + "would start a quiet lease", replicaAck.toMillis());
+            }
+        } catch (StoreException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not wait for a replica to acknowledge a grant: {0}",
+                    e.getMessage());
+        }
+    }
+
 
     static Transition parse(JsonNode root) {
         Admission admission = switch (root.path("adm").asText("")) {

@@ -26,7 +26,7 @@ public final class RedisStores implements AutoCloseable {
         this.cfg = cfg;
         this.connections = new RedisConnections(cfg);
         this.calls = new RedisCalls(connections);
-        this.slots = new RedisSlotStore(calls, cfg.commandTimeout(), cfg.readTimeout());
+        this.slots = new RedisSlotStore(calls, cfg.commandTimeout(), cfg.readTimeout(), cfg.replicaAckTimeout());
         this.sessions = new RedisSessionRepository(calls, cfg.commandTimeout());
         this.events = new RedisEventBus(calls, connections, cfg.commandTimeout(), sessionTtl);
     }
