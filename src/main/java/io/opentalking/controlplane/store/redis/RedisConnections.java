@@ -71,6 +71,9 @@ final class RedisConnections implements AutoCloseable {
         this.reconnectFailures = resources.eventBus().get()
                 .filter(ReconnectFailedEvent.class::isInstance)
                 .subscribe(ev -> {
+                    if (closed) {
+                        return;
+                    }
                     lastError = RedisErrors.describe(((ReconnectFailedEvent) ev).getCause());
                     logState(System.Logger.Level.WARNING, "not connected to " + cfg.describe() + ": " + lastError);
                 });
@@ -117,6 +120,10 @@ final class RedisConnections implements AutoCloseable {
                 if (e instanceof LinkageError) {
                     // A broken build (e.g. a wrong Netty); say so loudly, then keep trying.
                     LOG.log(System.Logger.Level.ERROR, "redis connect failed: {0}", String.valueOf(e));
+                }
+                if (closed) {
+                    // close() interrupted the attempt: that is no news about the store.
+                    return;
                 }
                 lastError = RedisErrors.describe(e);
                 logState(System.Logger.Level.WARNING, "not connected to " + cfg.describe() + ": " + lastError);
