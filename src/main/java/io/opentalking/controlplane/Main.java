@@ -72,7 +72,7 @@ public final class Main {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            cp.close();
+            cp.drainAndClose();
             stopped.countDown();
         }, "shutdown"));
         System.out.println("OpenTalking control plane listening on http://" + cfg.server().host() + ":" + cp.port());

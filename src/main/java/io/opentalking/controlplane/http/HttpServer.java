@@ -13,6 +13,7 @@ import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The listener: Jetty 12 core, HTTP/1.0 and 1.1, handlers on virtual threads, the connection budget, the
@@ -36,6 +37,7 @@ public final class HttpServer implements AutoCloseable {
     private final RequestBodies bodies;
     private final OpenStreams openStreams = new OpenStreams();
     private final ServerConfig cfg;
+    private final Router router;
 
     public HttpServer(ApiServices s) {
         this.cfg = s.server();
@@ -69,8 +71,9 @@ public final class HttpServer implements AutoCloseable {
         this.bodies = new RequestBodies(cfg.maxRequestBodyBytes(), limits.headerTimeout());
         // A keep-alive comment must come well inside the idle timeout, or Jetty would close a quiet stream.
         Duration keepAlive = min(s.sseKeepAlive(), limits.idleTimeout().dividedBy(2));
-        Router router = new Router()
+        this.router = new Router()
                 .add(new HealthRoutes())
+                .add(new ReadinessRoutes(s.readiness()))
                 .add(new ModelRoutes(s.availability(), s.clock()))
                 .add(new QueueRoutes(s.queueStatus()))
                 .add(new AvatarRoutes(s.avatars()))
@@ -104,6 +107,11 @@ public final class HttpServer implements AutoCloseable {
 
     public int port() {
         return connector.getLocalPort();
+    }
+
+    /** Every route, as "METHOD template" ({@link Router#describe()}); known before the listener starts. */
+    public List<String> routes() {
+        return router.describe();
     }
 
     /** Shutdown, first phase: no new connections; connections without a complete request are closed now. */
