@@ -75,6 +75,7 @@ public final class HttpServer implements AutoCloseable {
                 .add(new HealthRoutes())
                 .add(new ReadinessRoutes(s.readiness()))
                 .add(new ModelRoutes(s.availability(), s.clock()))
+                .add(new ModelEventStream(s.availability(), keepAlive, openStreams, streams, s.observer()::streamOverflowed))
                 .add(new QueueRoutes(s.queueStatus()))
                 .add(new AvatarRoutes(s.avatars()))
                 .add(new SessionRoutes(s.sessions(), bodies, new RateLimiter(limits.sessionRatePerSecond(),
