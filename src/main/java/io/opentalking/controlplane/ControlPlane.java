@@ -123,7 +123,7 @@ public final class ControlPlane implements AutoCloseable {
         Duration drain = cfg.readiness().drain();
         if (readiness.startDraining() && !drain.isZero()) {
             LOG.log(System.Logger.Level.INFO, "draining: /readyz answers 503; every other route is served for {0} ms",
-                    drain.toMillis());
+                    Long.toString(drain.toMillis()));
             try {
                 Thread.sleep(drain);
             } catch (InterruptedException e) {
@@ -156,7 +156,7 @@ public final class ControlPlane implements AutoCloseable {
         readiness.startDraining();
         long t0 = System.nanoTime();
         LOG.log(System.Logger.Level.INFO, "shutting down: no new connections, slots given back, in-flight requests "
-                + "finish within {0} ms", cfg.server().shutdownGrace().toMillis());
+                + "finish within {0} ms", Long.toString(cfg.server().shutdownGrace().toMillis()));
         // Order matters: no new connections and no half-sent requests first; then the slots go back, which
         // publishes session.expired and session.closed; then the streams end after writing those; then the
         // complete requests still running get the grace period.
