@@ -218,8 +218,9 @@ start_server() {
   local name="$1" port="$2"; shift 2
   SERVER_START_MS=$(now_ms)
   # shellcheck disable=SC2086
+  # No drain at SIGTERM unless a drill asks for one: stop_pid waits 5 s, and nothing here balances load.
   spawn "$RESULTS_DIR/server-$name.log" - env -C "$REPO_DIR" OPENTALKING_API_PORT="$port" \
-      OPENTALKING_API_HOST=127.0.0.1 "$@" "$JAVA" $JVM_FLAGS $(cds_flags) -jar "$JAR"
+      OPENTALKING_API_HOST=127.0.0.1 OPENTALKING_DRAIN_MS="${OPENTALKING_DRAIN_MS:-0}" "$@" "$JAVA" $JVM_FLAGS $(cds_flags) -jar "$JAR"
   SERVER_PID=$SPAWN_PID
   SERVER_PIDS[$name]=$SERVER_PID
 }

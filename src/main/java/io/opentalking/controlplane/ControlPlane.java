@@ -10,17 +10,23 @@ import io.opentalking.controlplane.ops.Metrics;
 import io.opentalking.controlplane.ops.OpsRoutes;
 import io.opentalking.controlplane.queue.QueueStatusReader;
 import io.opentalking.controlplane.queue.SlotQueue;
+import io.opentalking.controlplane.readiness.CachedCondition;
+import io.opentalking.controlplane.readiness.Readiness;
 import io.opentalking.controlplane.sessions.SessionService;
 import io.opentalking.controlplane.store.StoreFactory;
 import io.opentalking.controlplane.store.Stores;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The composition root: config → store → domain services → HTTP server; owns start and stop. */
 public final class ControlPlane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ControlPlane.class.getName());
+    /** How long one store ping answers every {@code /readyz} in between. */
+    private static final Duration STORE_CHECK_MAX_AGE = Duration.ofSeconds(1);
 
     private final AppConfig cfg;
     private final Stores stores;
@@ -28,6 +34,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ModelAvailability availability;
     private final SlotQueue queue;
     private final HttpServer server;
+    private final Readiness readiness;
     private volatile boolean closed;
 
     private ControlPlane(AppConfig cfg, Clock clock, Duration sseKeepAlive, boolean listen) {
@@ -45,9 +52,28 @@ public final class ControlPlane implements AutoCloseable {
         metrics.bind(availability, stores.status(), cfg.queue().slots());
         QueueStatusReader countedStatus = metrics.countingReader(stores.status());
         OpsRoutes ops = new OpsRoutes(metrics, availability, countedStatus, clock);
+        this.readiness = new Readiness(readinessConditions(cfg, availability, stores, clock));
         this.server = new HttpServer(new ApiServices(cfg.server(), cfg.limits(), availability, countedStatus, avatars,
-                sessions, stores.events(), clock, sseKeepAlive, List.of(ops), metrics), listen);
+                sessions, stores.events(), clock, sseKeepAlive, List.of(ops), metrics, readiness), listen);
         metrics.bindProtection(server::counts);
+    }
+
+    /**
+     * What readiness requires besides not draining. The configuration is loaded by the time this runs (the
+     * listener never starts without it), so that needs no condition of its own.
+     */
+    private static List<Readiness.Condition> readinessConditions(AppConfig cfg, ModelAvailability availability,
+                                                                 Stores stores, Clock clock) {
+        List<Readiness.Condition> out = new ArrayList<>();
+        out.add(() -> availability.peek().isPresent() ? Optional.empty()
+                : Optional.of("the first probe round has not finished"));
+        if (cfg.readiness().requiresStore()) {
+            out.add(new CachedCondition(() -> {
+                Stores.StoreCheck.Result r = stores.check().check();
+                return r.ok() ? Optional.empty() : Optional.of("store unreachable: " + r.detail());
+            }, STORE_CHECK_MAX_AGE, clock));
+        }
+        return out;
     }
 
     /** Builds everything, starts the first probe round, the queue loops and the listener. */
@@ -105,6 +131,37 @@ public final class ControlPlane implements AutoCloseable {
         return queue;
     }
 
+    /**
+     * What SIGTERM does: {@code /readyz} answers 503 at once, every other route is served for the drain period
+     * ({@code OPENTALKING_DRAIN_MS}) so the load balancer stops sending before the port closes, then {@link #close()}.
+     */
+    public void drainAndClose() {
+        Duration drain = cfg.readiness().drain();
+        if (readiness.startDraining() && !drain.isZero()) {
+            LOG.log(System.Logger.Level.INFO, "draining: /readyz answers 503; every other route is served for {0} ms",
+                    Long.toString(drain.toMillis()));
+            try {
+                Thread.sleep(drain);
+            } catch (InterruptedException e) {
+                // Cut short: shut down now rather than not at all.
+                Thread.currentThread().interrupt();
+            }
+        }
+        close();
+    }
+
+    /** Every route the listener serves, as "METHOD template"; nothing is started, nothing listens. */
+    static List<String> routes(AppConfig cfg) {
+        ControlPlane cp = new ControlPlane(cfg, Clock.systemUTC(), ApiServices.DEFAULT_KEEP_ALIVE, false);
+        try {
+            return cp.server.routes();
+        } finally {
+            cp.server.close();
+            cp.queue.close();
+            cp.closeDomain();
+        }
+    }
+
     /** Stops accepting, lets in-flight requests finish (bounded), gives slots back, closes the store. */
     @Override
     public synchronized void close() {
@@ -112,7 +169,10 @@ public final class ControlPlane implements AutoCloseable {
             return;
         }
         closed = true;
+        readiness.startDraining();
         long t0 = System.nanoTime();
+        LOG.log(System.Logger.Level.INFO, "shutting down: no new connections, slots given back, in-flight requests "
+                + "finish within {0} ms", Long.toString(cfg.server().shutdownGrace().toMillis()));
         // Order matters: no new connections and no half-sent requests first; then the slots go back, which
         // publishes session.expired and session.closed; then the streams end after writing those; then the
         // complete requests still running get the grace period.

@@ -22,6 +22,13 @@ public final class Main {
     /** One line per log record (the JDK default takes two); an operator's own format wins. */
     private static final String LOG_FORMAT = "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n";
 
+    static {
+        // Before the first logger below: the manager is chosen once, when JUL starts.
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
+        }
+    }
+
     /** Held so that the level set on it is not lost when the logger is garbage-collected. */
     private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("org.eclipse.jetty");
     /** Lettuce's reconnect chatter (two lines per connection, with "/<unresolved>" addresses); the store logs
@@ -76,8 +83,10 @@ public final class Main {
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        ShutdownLogManager.holdHandlers();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            cp.close();
+            cp.drainAndClose();
+            ShutdownLogManager.releaseHandlers();
             stopped.countDown();
         }, "shutdown"));
         System.out.println("OpenTalking control plane listening on http://" + cfg.server().host() + ":" + cp.port());

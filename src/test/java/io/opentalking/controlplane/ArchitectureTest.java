@@ -20,7 +20,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 class ArchitectureTest {
     private static final String ROOT = "io.opentalking.controlplane";
     private static final String[] DOMAIN = {ROOT + ".config..", ROOT + ".availability..", ROOT + ".queue..",
-            ROOT + ".sessions..", ROOT + ".avatars..", ROOT + ".events..", ROOT + ".synth..", ROOT + ".faults.."};
+            ROOT + ".sessions..", ROOT + ".avatars..", ROOT + ".events..", ROOT + ".synth..", ROOT + ".faults..",
+            ROOT + ".readiness.."};
     private static final String[] FRAMEWORKS = {"io.helidon..", "org.eclipse.jetty..", "io.javalin..",
             "io.lettuce..", "io.netty..", "io.micrometer.."};
     private static final JavaClasses CLASSES = new ClassFileImporter()

@@ -5,6 +5,7 @@ import io.opentalking.controlplane.config.ProbeConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -12,14 +13,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Holds the published {@link ModelsSnapshot}. A background schedule starts a round every refresh period (the
  * period is between the starts of two rounds); each round's statuses pass the {@link StatusHold} thresholds
  * before they are published. A reader that finds the snapshot older than the period triggers (or joins) the one
  * refresh in flight; it waits only when no round can have been due, and then at most the probe timeout plus a
- * margin before it takes the stale answer.
+ * margin before it takes the stale answer. Watchers are told each model whose status object differs from the one
+ * in the snapshot published before (every model, for the first snapshot).
  */
 public final class ModelAvailability implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ModelAvailability.class.getName());
@@ -33,6 +37,7 @@ public final class ModelAvailability implements AutoCloseable {
     private final Clock clock;
     private final AtomicReference<ModelsSnapshot> current = new AtomicReference<>();
     private final AtomicReference<CompletableFuture<ModelsSnapshot>> inFlight = new AtomicReference<>();
+    private final List<Consumer<ModelChange>> watchers = new CopyOnWriteArrayList<>();
     /** Late statuses that arrived before their round was published; guarded by {@code this}. */
     private List<ModelStatus> early = List.of();
     private final ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(
@@ -92,6 +97,27 @@ public final class ModelAvailability implements AutoCloseable {
         }
     }
 
+    /**
+     * A subscription to status changes, and the snapshot published when it began: every change after that
+     * snapshot reaches the watcher, none before it. Closing it unsubscribes.
+     */
+    public record Watch(Optional<ModelsSnapshot> current, Runnable cancel) implements AutoCloseable {
+        @Override
+        public void close() {
+            cancel.run();
+        }
+    }
+
+    /**
+     * Subscribes {@code watcher} to model changes. It is called on the publishing thread, in publication order,
+     * and must not block (hand the change to a queue).
+     */
+    public synchronized Watch watch(Consumer<ModelChange> watcher) {
+        Objects.requireNonNull(watcher, "watcher");
+        watchers.add(watcher);
+        return new Watch(Optional.ofNullable(current.get()), () -> watchers.remove(watcher));
+    }
+
     /** The latest snapshot without waiting, if any round has finished. */
     public Optional<ModelsSnapshot> peek() {
         return Optional.ofNullable(current.get());
@@ -128,8 +154,7 @@ public final class ModelAvailability implements AutoCloseable {
             published = published.withLateStatuses(hold.applyLate(early, clock.instant()), clock.instant());
         }
         early = List.of();
-        current.set(published);
-        observer.snapshotTaken(published);
+        replace(published);
         return published;
     }
 
@@ -141,9 +166,26 @@ public final class ModelAvailability implements AutoCloseable {
             early = List.copyOf(late);
             return;
         }
-        ModelsSnapshot updated = snap.withLateStatuses(hold.applyLate(late, clock.instant()), clock.instant());
-        current.set(updated);
-        observer.snapshotTaken(updated);
+        replace(snap.withLateStatuses(hold.applyLate(late, clock.instant()), clock.instant()));
+    }
+
+    /** Publishes {@code next} and tells the watchers what differs from the snapshot it replaces. Under the lock. */
+    private void replace(ModelsSnapshot next) {
+        ModelsSnapshot before = current.getAndSet(next);
+        observer.snapshotTaken(next);
+        for (ModelStatus s : next.statuses()) {
+            if (before == null || !before.status(s.id()).equals(Optional.of(s))) {
+                ModelChange change = new ModelChange(s, next.takenAt());
+                for (Consumer<ModelChange> w : watchers) {
+                    try {
+                        w.accept(change);
+                    } catch (RuntimeException e) {
+                        // One broken watcher must not stop the others nor the publication.
+                        LOG.log(System.Logger.Level.WARNING, "a model change watcher failed", e);
+                    }
+                }
+            }
+        }
     }
 
     private static boolean awaits(ModelsSnapshot snap, List<ModelStatus> late) {

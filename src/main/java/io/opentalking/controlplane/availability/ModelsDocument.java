@@ -20,7 +20,8 @@ public final class ModelsDocument {
         return out;
     }
 
-    private static Map<String, Object> status(ModelStatus s) {
+    /** One entry of {@code statuses}; also the status object of a {@code models.changed} event. */
+    public static Map<String, Object> status(ModelStatus s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.id());
         m.put("backend", s.backend().wireName());

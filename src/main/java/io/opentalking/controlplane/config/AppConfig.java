@@ -14,7 +14,7 @@ import java.util.Optional;
 public record AppConfig(ServerConfig server, StoreConfig store, ProbeConfig probes, List<ModelSpec> models,
                         Optional<String> defaultModel, QueueConfig queue, LocalRuntimeConfig local,
                         Path avatarsDir, Duration sessionTtl, Optional<Path> configFile, List<String> warnings,
-                        LimitsConfig limits) {
+                        LimitsConfig limits, ReadinessConfig readiness) {
     public AppConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(store, "store");
@@ -24,6 +24,7 @@ public record AppConfig(ServerConfig server, StoreConfig store, ProbeConfig prob
         Objects.requireNonNull(avatarsDir, "avatarsDir");
         Objects.requireNonNull(configFile, "configFile");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(readiness, "readiness");
         models = List.copyOf(models);
         warnings = List.copyOf(warnings);
         List<String> ids = models.stream().map(ModelSpec::id).toList();

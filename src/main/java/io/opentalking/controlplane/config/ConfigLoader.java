@@ -78,7 +78,7 @@ public final class ConfigLoader {
                 .map(r -> paths.given(r.text())).orElse(paths.byDefault("examples/avatars"));
         Duration sessionTtl = seconds(src, "OPENTALKING_SESSION_TTL_SEC", Duration.ofHours(2));
         AppConfig cfg = new AppConfig(server, store, probes, models, defaultModel, queue, local, avatars, sessionTtl,
-                configFile, warnings, limitsConfig(src));
+                configFile, warnings, limitsConfig(src), readinessConfig(src));
         // Logged here so that every entry point (server, doctor, tests) reports them without remembering to.
         cfg.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, "configuration: {0}", w));
         return cfg;
@@ -98,6 +98,11 @@ public final class ConfigLoader {
                 rate(src, "OPENTALKING_SESSION_RATE", d.sessionRatePerSecond()),
                 intSetting(src, List.of("OPENTALKING_SESSION_BURST"), null, d.sessionBurst()),
                 seconds(src, "OPENTALKING_SSE_LINGER_SEC", d.streamLinger()));
+    }
+
+    private static ReadinessConfig readinessConfig(ConfigSources src) {
+        return new ReadinessConfig(millis(src, "OPENTALKING_DRAIN_MS", ReadinessConfig.DEFAULT_DRAIN),
+                truthy(src.env("OPENTALKING_READY_REQUIRES_STORE")));
     }
 
     private static double rate(ConfigSources src, String key, double def) {

@@ -15,6 +15,7 @@ import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The listener: Jetty 12 core, HTTP/1.0 and 1.1, handlers on virtual threads, the connection budget, the
@@ -39,6 +40,7 @@ public final class HttpServer implements AutoCloseable {
     private final RequestBodies bodies;
     private final OpenStreams openStreams = new OpenStreams();
     private final ServerConfig cfg;
+    private final Router router;
 
     public HttpServer(ApiServices s) {
         this(s, true);
@@ -89,9 +91,11 @@ public final class HttpServer implements AutoCloseable {
         this.bodies = new RequestBodies(cfg.maxRequestBodyBytes(), limits.headerTimeout());
         // A keep-alive comment must come well inside the idle timeout, or Jetty would close a quiet stream.
         Duration keepAlive = min(s.sseKeepAlive(), limits.idleTimeout().dividedBy(2));
-        Router router = new Router()
+        this.router = new Router()
                 .add(new HealthRoutes())
+                .add(new ReadinessRoutes(s.readiness()))
                 .add(new ModelRoutes(s.availability(), s.clock()))
+                .add(new ModelEventStream(s.availability(), keepAlive, openStreams, streams, s.observer()::streamOverflowed))
                 .add(new QueueRoutes(s.queueStatus()))
                 .add(new AvatarRoutes(s.avatars()))
                 .add(new SessionRoutes(s.sessions(), bodies, new RateLimiter(limits.sessionRatePerSecond(),
@@ -136,6 +140,11 @@ public final class HttpServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("local exchange failed", e);
         }
+    }
+
+    /** Every route, as "METHOD template" ({@link Router#describe()}); known before the listener starts. */
+    public List<String> routes() {
+        return router.describe();
     }
 
     /** Shutdown, first phase: no new connections; connections without a complete request are closed now. */

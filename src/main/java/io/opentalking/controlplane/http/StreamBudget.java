@@ -5,7 +5,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Open event streams, capped in all and per session, so that streams cannot exhaust the heap. */
+/**
+ * Open event streams, capped in all and per session, so that streams cannot exhaust the heap. Streams that belong
+ * to no session count in the total only.
+ */
 final class StreamBudget {
     /** Why a stream was refused. */
     enum Refusal {
@@ -40,21 +43,20 @@ final class StreamBudget {
     }
 
     Admission open(String sessionId) {
+        return admit(Optional.of(sessionId));
+    }
+
+    /** A stream that belongs to no session (model status changes): it counts in the total cap only. */
+    Admission openUnkeyed() {
+        return admit(Optional.empty());
+    }
+
+    private Admission admit(Optional<String> sessionId) {
         if (total.incrementAndGet() > maxTotal) {
             total.decrementAndGet();
             return new Admission(Optional.empty(), Optional.of(Refusal.TOTAL));
         }
-        boolean[] admitted = {false};
-        // compute() runs atomically per key, so a concurrent close cannot remove the counter we count on.
-        perSession.compute(sessionId, (k, n) -> {
-            AtomicInteger c = n == null ? new AtomicInteger() : n;
-            if (c.get() < maxPerSession) {
-                c.incrementAndGet();
-                admitted[0] = true;
-            }
-            return c.get() == 0 ? null : c;
-        });
-        if (!admitted[0]) {
+        if (sessionId.isPresent() && !takePerSession(sessionId.get())) {
             total.decrementAndGet();
             return new Admission(Optional.empty(), Optional.of(Refusal.PER_SESSION));
         }
@@ -67,11 +69,25 @@ final class StreamBudget {
                     return;
                 }
                 closed = true;
-                perSession.computeIfPresent(sessionId, (k, c) -> c.decrementAndGet() <= 0 ? null : c);
+                sessionId.ifPresent(id -> perSession.computeIfPresent(id, (k, c) -> c.decrementAndGet() <= 0 ? null : c));
                 total.decrementAndGet();
             }
         };
         return new Admission(Optional.of(p), Optional.empty());
+    }
+
+    private boolean takePerSession(String sessionId) {
+        boolean[] admitted = {false};
+        // compute() runs atomically per key, so a concurrent close cannot remove the counter we count on.
+        perSession.compute(sessionId, (k, n) -> {
+            AtomicInteger c = n == null ? new AtomicInteger() : n;
+            if (c.get() < maxPerSession) {
+                c.incrementAndGet();
+                admitted[0] = true;
+            }
+            return c.get() == 0 ? null : c;
+        });
+        return admitted[0];
     }
 
     int open() {

@@ -165,6 +165,70 @@ class ModelAvailabilityTest {
         assertThat(down.reason()).isEqualTo(Reason.OMNIRT_UNAVAILABLE);
     }
 
+    @Test
+    void watchersAreToldEveryModelOfTheFirstSnapshotThenOnlyTheStatusesThatChange() {
+        ModelStatus mock = new ModelStatus("mock", Backend.MOCK, true, Reason.LOCAL_SELF_TEST, Optional.empty());
+        AtomicReference<ModelStatus> next = new AtomicReference<>(omnirt(true));
+        ModelAvailability a = new ModelAvailability(late -> new ModelsSnapshot(List.of(mock, next.get()),
+                Optional.empty(), clock.instant(), Duration.ZERO), cfg(1, 1), ProbeObserver.NONE, clock);
+        List<ModelChange> told = Collections.synchronizedList(new ArrayList<>());
+        ModelAvailability.Watch watch = a.watch(told::add);
+        assertThat(watch.current()).as("nothing published before the first round").isEmpty();
+
+        ModelsSnapshot first = a.current();
+        assertThat(told).containsExactly(new ModelChange(mock, first.takenAt()),
+                new ModelChange(omnirt(true), first.takenAt()));
+
+        told.clear();
+        clock.advance(REFRESH.multipliedBy(3));
+        a.current();
+        assertThat(told).as("a round that changes nothing tells nothing").isEmpty();
+
+        next.set(omnirt(false));
+        clock.advance(REFRESH.multipliedBy(3));
+        ModelsSnapshot third = a.current();
+        assertThat(told).containsExactly(new ModelChange(omnirt(false), third.takenAt()));
+
+        watch.close();
+        next.set(omnirt(true));
+        clock.advance(REFRESH.multipliedBy(3));
+        assertThat(a.current().status("flashtalk").orElseThrow().connected()).isTrue();
+        assertThat(told).as("nothing after the watch is closed").hasSize(1);
+    }
+
+    @Test
+    void aWatchBeginsAtTheCurrentSnapshotAndALateStatusIsAChange() {
+        ModelStatus pending = new ModelStatus("flashtalk", Backend.OMNIRT, false, Reason.OMNIRT_UNAVAILABLE,
+                Optional.of("OmniRT listing still running"));
+        AtomicReference<Consumer<List<ModelStatus>>> lateSink = new AtomicReference<>();
+        ModelAvailability a = availability(late -> {
+            lateSink.set(late);
+            return new ModelsSnapshot(List.of(pending), Optional.empty(), clock.instant(), TIMEOUT, Set.of("flashtalk"));
+        });
+        ModelsSnapshot first = a.current();
+        List<ModelChange> told = Collections.synchronizedList(new ArrayList<>());
+        ModelAvailability.Watch watch = a.watch(told::add);
+        assertThat(watch.current()).containsSame(first);
+        assertThat(told).as("what the watch began with is not told again").isEmpty();
+
+        clock.advanceMillis(1700);
+        lateSink.get().accept(List.of(omnirt(true)));
+        assertThat(told).containsExactly(new ModelChange(omnirt(true), clock.instant()));
+    }
+
+    @Test
+    void aFailingWatcherDoesNotStopTheOthersNorThePublication() {
+        ModelAvailability a = availability(late -> new ModelsSnapshot(List.of(omnirt(true)), Optional.empty(),
+                clock.instant(), Duration.ZERO));
+        a.watch(c -> {
+            throw new IllegalStateException("broken watcher");
+        });
+        List<ModelChange> told = Collections.synchronizedList(new ArrayList<>());
+        a.watch(told::add);
+        assertThat(a.current().status("flashtalk")).contains(omnirt(true));
+        assertThat(told).hasSize(1);
+    }
+
     private static ModelStatus omnirt(boolean connected) {
         return connected
                 ? new ModelStatus("flashtalk", Backend.OMNIRT, true, Reason.OMNIRT, Optional.of("listed"))

@@ -332,4 +332,18 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load(Map.of("OPENTALKING_CONFIG_FILE", broken.toString())))
                 .hasMessageContaining("cannot be read as YAML");
     }
+
+    @Test
+    void readinessDefaultsAndSettings() {
+        AppConfig d = load(Map.of());
+        assertThat(d.readiness().drain()).isEqualTo(ReadinessConfig.DEFAULT_DRAIN).isEqualTo(Duration.ofSeconds(5));
+        assertThat(d.readiness().requiresStore()).isFalse();
+        AppConfig c = load(Map.of("OPENTALKING_DRAIN_MS", "0", "OPENTALKING_READY_REQUIRES_STORE", " Yes "));
+        assertThat(c.readiness().drain()).isZero();
+        assertThat(c.readiness().requiresStore()).isTrue();
+        assertThatThrownBy(() -> load(Map.of("OPENTALKING_DRAIN_MS", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("OPENTALKING_DRAIN_MS");
+        assertThatThrownBy(() -> new ReadinessConfig(Duration.ofMinutes(11), false))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("OPENTALKING_DRAIN_MS");
+    }
 }

@@ -168,6 +168,30 @@ class SecretsIT {
         return out;
     }
 
+    /**
+     * The whole body, or what arrived of it within two seconds: an event stream ({@code /models/events}) does
+     * not end, and what it sends is output too.
+     */
+    private static String bodyOf(java.io.InputStream in) throws InterruptedException {
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (in) {
+                in.transferTo(got);
+            } catch (IOException e) {
+                // closed below, after the deadline
+            }
+        });
+        if (!reader.join(Duration.ofSeconds(2))) {
+            try {
+                in.close();
+            } catch (IOException e) {
+                // what was read is kept
+            }
+            reader.join(Duration.ofSeconds(2));
+        }
+        return got.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Status line, headers and body of one exchange, as text. */
     private static String call(String method, String url, String body, String type) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
@@ -177,8 +201,8 @@ class SecretsIT {
             b.header("Content-Type", type);
         }
         try {
-            HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() + " " + method + " " + url + "\n" + r.headers().map() + "\n" + r.body();
+            HttpResponse<java.io.InputStream> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return r.statusCode() + " " + method + " " + url + "\n" + r.headers().map() + "\n" + bodyOf(r.body());
         } catch (IOException e) {
             return "no answer " + method + " " + url + ": " + e;
         } catch (InterruptedException e) {

@@ -112,8 +112,9 @@ class StartupRefusalIT {
     @Test
     void sigtermCutsAHalfSentRequestAtOnce() throws Exception {
         int port = FreePorts.free();
+        // No drain: this is about the shutdown phase that follows it (ShutdownIT covers the drain).
         Process p = server(Map.of("OPENTALKING_API_PORT", Integer.toString(port),
-                "OPENTALKING_SHUTDOWN_GRACE_MS", "10000")).start();
+                "OPENTALKING_SHUTDOWN_GRACE_MS", "10000", "OPENTALKING_DRAIN_MS", "0")).start();
         try {
             HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
             io.opentalking.controlplane.testing.Await.untilTrue(Duration.ofSeconds(15), "server up", () -> {

@@ -48,7 +48,7 @@ class OpenApiIT {
 
     /** Every route the server serves, as "METHOD path" with OpenAPI path templates. */
     private static final Set<String> SERVER_ROUTES = Set.of(
-            "GET /health", "GET /healthz", "GET /models", "GET /queue/status",
+            "GET /health", "GET /healthz", "GET /readyz", "GET /models", "GET /models/events", "GET /queue/status",
             "GET /avatars", "GET /avatars/{id}", "GET /avatars/{id}/preview",
             "POST /sessions", "GET /sessions/{id}", "POST /sessions/{id}/start", "DELETE /sessions/{id}",
             "GET /sessions/{id}/events",
@@ -69,7 +69,8 @@ class OpenApiIT {
                 "OPENTALKING_DEFAULT_MODEL", "mock"));
         storeDown = TestServer.start(Map.of(
                 "OPENTALKING_REDIS_URL", "redis://127.0.0.1:" + FreePorts.free() + "/0",
-                "OPENTALKING_CORS_ORIGINS", "http://allowed.example"));
+                "OPENTALKING_CORS_ORIGINS", "http://allowed.example",
+                "OPENTALKING_READY_REQUIRES_STORE", "1"));
         TestHttp.Reply r = server.http().get("/openapi.json");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("Content-Type")).isEqualTo("application/json; charset=utf-8");
@@ -161,6 +162,16 @@ class OpenApiIT {
         check("GET", "/health", http.get("/health"), 200);
         check("GET", "/healthz", http.get("/healthz"), 200);
         TestHttp.Reply models = check("GET", "/models", http.get("/models"), 200);
+        // After a round (the /models above waited for the first): ready; the unreachable store is a reason.
+        check("GET", "/readyz", http.get("/readyz"), 200);
+        storeDown.http().get("/models");
+        assertThat(check("GET", "/readyz", storeDown.http().get("/readyz"), 503).json().get("reasons").get(0)
+                .asText()).startsWith("store unreachable");
+        checkModelEvents(modelEvents(server.port()), models.json().get("statuses").size());
+        try (io.opentalking.controlplane.http.ShuttingDownStreams closing =
+                     new io.opentalking.controlplane.http.ShuttingDownStreams()) {
+            check("GET", "/models/events", new TestHttp(closing.url()).get("/models/events"), 204);
+        }
         assertThat(models.json().get("default_model").asText()).isEqualTo("mock");
         TestHttp.Reply queue = check("GET", "/queue/status", http.get("/queue/status"), 200);
         assertThat(queue.header("X-Queue-Status-Source")).isEqualTo("memory");
@@ -241,6 +252,7 @@ class OpenApiIT {
             try (SseClient open = new SseClient(limited.url() + "/sessions/" + live + "/events", null)) {
                 assertThat(open.status()).isEqualTo(200);
                 check("GET", "/sessions/{id}/events", limited.http().get("/sessions/" + live + "/events"), 503);
+                check("GET", "/models/events", limited.http().get("/models/events"), 503);
             }
         }
 
@@ -277,19 +289,66 @@ class OpenApiIT {
     /** A body that stops arriving after its first byte; the server's deadline answers it. */
     private static TestHttp.Reply slowBody(int port) {
         try (RawHttp c = RawHttp.connect(port)) {
-            RawHttp.Seen seen = c.send("POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 50\r\n\r\n{").read(Duration.ofSeconds(5));
-            String text = seen.text();
-            int split = text.indexOf("\r\n\r\n");
-            Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
-            for (String line : text.substring(0, split).split("\r\n")) {
-                int colon = line.indexOf(':');
-                if (colon > 0) {
-                    headers.put(line.substring(0, colon).trim(), List.of(line.substring(colon + 1).trim()));
+            return reply(c.send("POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 50\r\n\r\n{").read(Duration.ofSeconds(5)));
+        }
+    }
+
+    /** The first second of {@code GET /models/events}, over HTTP/1.0 so that the body is plain text. */
+    private static TestHttp.Reply modelEvents(int port) {
+        try (RawHttp c = RawHttp.connect(port)) {
+            return reply(c.send("GET /models/events HTTP/1.0\r\n\r\n").read(Duration.ofSeconds(1)));
+        }
+    }
+
+    private static TestHttp.Reply reply(RawHttp.Seen seen) {
+        String text = seen.text();
+        int split = text.indexOf("\r\n\r\n");
+        Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
+        for (String line : text.substring(0, split).split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                headers.put(line.substring(0, colon).trim(), List.of(line.substring(colon + 1).trim()));
+            }
+        }
+        return new TestHttp.Reply(seen.firstStatus(), headers, text.substring(split + 4));
+    }
+
+    /** The replayed table: one models.changed per model, each valid against its documented schema. */
+    private static void checkModelEvents(TestHttp.Reply r, int models) {
+        check("GET", "/models/events", r, 200);
+        List<String> data = eventData(r.body(), "models.changed");
+        assertThat(data).as(r.body()).hasSize(models);
+        data.forEach(d -> validate(JSON.createObjectNode().put("$ref", "#/components/schemas/ModelChangedEvent"),
+                parse(d), "event models.changed"));
+    }
+
+    /** The data of each event in an event-stream body, in order; every event must be named {@code name}. */
+    private static List<String> eventData(String body, String name) {
+        return events(body).stream().map(e -> {
+            assertThat(e[0]).as("documented event").isEqualTo(name);
+            return e[1];
+        }).toList();
+    }
+
+    /** Each event of an event-stream body as {name, data}; comments are skipped. */
+    private static List<String[]> events(String body) {
+        List<String[]> out = new ArrayList<>();
+        for (String frame : body.split("\n\n")) {
+            String event = null;
+            String data = null;
+            for (String line : frame.split("\n")) {
+                if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    data = line.substring(6);
                 }
             }
-            return new TestHttp.Reply(seen.firstStatus(), headers, text.substring(split + 4));
+            if (event != null) {
+                out.add(new String[]{event, data});
+            }
         }
+        return out;
     }
 
     /** Reads a finished session's whole stream and checks each event's data against its documented schema. */
@@ -302,24 +361,12 @@ class OpenApiIT {
                 "session.closed", "SessionClosedEvent");
         int events = 0;
         String last = null;
-        for (String frame : r.body().split("\n\n")) {
-            String event = null;
-            String data = null;
-            for (String line : frame.split("\n")) {
-                if (line.startsWith("event: ")) {
-                    event = line.substring(7);
-                } else if (line.startsWith("data: ")) {
-                    data = line.substring(6);
-                }
-            }
-            if (event == null) {
-                continue;
-            }
-            assertThat(schemaOf).as("documented event").containsKey(event);
-            validate(JSON.createObjectNode().put("$ref", "#/components/schemas/" + schemaOf.get(event)),
-                    parse(data), "event " + event);
+        for (String[] e : events(r.body())) {
+            assertThat(schemaOf).as("documented event").containsKey(e[0]);
+            validate(JSON.createObjectNode().put("$ref", "#/components/schemas/" + schemaOf.get(e[0])),
+                    parse(e[1]), "event " + e[0]);
             events++;
-            last = event;
+            last = e[0];
         }
         assertThat(events).as(r.body()).isGreaterThanOrEqualTo(minEvents);
         assertThat(last).isEqualTo("session.closed");

@@ -25,11 +25,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Graceful shutdown with two real server processes sharing one Redis: SIGTERM to the replica whose session holds
- * the GPU slot gives the slot back at once, so the session waiting on the other replica gets it within a second.
+ * the GPU slot first drains (readiness 503, everything else served), then gives the slot back, so the session
+ * waiting on the other replica gets it within a second of the drain's end.
  */
 class ShutdownIT {
     private static final String FLASHTALK = "{\"avatar_id\":\"demo-avatar\",\"model\":\"flashtalk\"}";
     private static final Duration GRACE = Duration.ofSeconds(5);
+    private static final Duration DRAIN = Duration.ofMillis(1500);
 
     /** One server process: {@code java -cp <test classpath> io.opentalking.controlplane.Main}. */
     private static final class Replica implements AutoCloseable {
@@ -54,6 +56,7 @@ class ShutdownIT {
             pb.environment().put("OPENTALKING_AVATARS_DIR", TestServer.REPO.resolve("examples/avatars").toString());
             pb.environment().put("OPENTALKING_MODEL_ROOT", dir.resolve("models").toString());
             pb.environment().put("OPENTALKING_SHUTDOWN_GRACE_MS", Long.toString(GRACE.toMillis()));
+            pb.environment().put("OPENTALKING_DRAIN_MS", Long.toString(DRAIN.toMillis()));
             process = pb.start();
             http = new TestHttp("http://127.0.0.1:" + port);
         }
@@ -126,7 +129,14 @@ class ShutdownIT {
 
             Instant sent = Instant.now();
             one.process.destroy(); // SIGTERM
-            String bState = Await.until(Duration.ofSeconds(5), () -> "B to leave the queue; replica one's log:\n"
+            // The drain: readiness fails at once, the replica still answers, and A still holds the slot. A client
+            // of its own, as a load balancer is: its idle connection is cut when the shutdown starts.
+            TestHttp balancer = new TestHttp(one.http.base());
+            Await.untilTrue(Duration.ofSeconds(2), "replica one's /readyz to answer 503",
+                    () -> balancer.get("/readyz").status() == 503);
+            assertThat(balancer.get("/models").status()).isEqualTo(200);
+            assertThat(state(two.http, bId)).as("B waits while A's replica drains").isEqualTo("queued");
+            String bState = Await.until(DRAIN.plusSeconds(5), () -> "B to leave the queue; replica one's log:\n"
                     + one.logText(), null, () -> {
                         String st = state(two.http, bId);
                         return st.equals("queued") ? null : st;
@@ -134,13 +144,15 @@ class ShutdownIT {
             Duration took = Duration.between(sent, Instant.now());
             assertThat(bState).as("B after SIGTERM to the holder's replica; its log:\n" + one.logText())
                     .isEqualTo("created");
-            assertThat(took).as("time from SIGTERM until B holds the slot").isLessThan(Duration.ofSeconds(1));
+            assertThat(took).as("time from SIGTERM until B holds the slot").isBetween(DRAIN, DRAIN.plusSeconds(1));
 
-            assertThat(one.process.waitFor(GRACE.toSeconds() + 5, TimeUnit.SECONDS))
-                    .as("replica one exits within the grace period").isTrue();
+            assertThat(one.process.waitFor(DRAIN.plus(GRACE).toSeconds() + 5, TimeUnit.SECONDS))
+                    .as("replica one exits within the drain and the grace period").isTrue();
             // The JVM reports death by SIGTERM as 143 even after a clean shutdown hook.
             assertThat(one.process.exitValue()).as(one.logText()).isIn(0, 143);
-            assertThat(Duration.between(sent, Instant.now())).isLessThan(GRACE.plusSeconds(5));
+            assertThat(Duration.between(sent, Instant.now())).isLessThan(DRAIN.plus(GRACE).plusSeconds(5));
+            assertThat(one.logText()).as("each phase logged once").containsOnlyOnce("draining: /readyz answers 503")
+                    .containsOnlyOnce("shutting down: no new connections").containsOnlyOnce("stopped in");
             assertThat(lines.get(10, TimeUnit.SECONDS)).as("A's event stream ended with the shutdown").isNotNull();
 
             // A was given back, not left holding a slot; B holds it now and nobody waits.

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Starts the real server in-process on port 0 with a given environment (nothing read from the real one),
- * with the repository's avatars and a working directory of the test's choosing.
+ * with the repository's avatars, no drain at shutdown unless asked, and a working directory of the test's choosing.
  */
 public final class TestServer implements AutoCloseable {
     public static final Path REPO = Path.of("").toAbsolutePath();
@@ -34,6 +34,8 @@ public final class TestServer implements AutoCloseable {
         e.put("OPENTALKING_API_PORT", "0");
         e.put("OPENTALKING_AVATARS_DIR", REPO.resolve("examples/avatars").toString());
         e.put("OPENTALKING_MODEL_ROOT", workDir.resolve("no-models-here").toString());
+        // No drain unless a test asks for one: closing goes through the drain, and most tests have no balancer.
+        e.put("OPENTALKING_DRAIN_MS", "0");
         e.putAll(env);
         AppConfig cfg = ConfigLoader.load(e, workDir);
         return new TestServer(ControlPlane.start(cfg, Clock.systemUTC(), sseKeepAlive));
@@ -56,8 +58,9 @@ public final class TestServer implements AutoCloseable {
         return cp;
     }
 
+    /** Stops as SIGTERM does: the drain ({@code OPENTALKING_DRAIN_MS}, 0 unless the test set it), then shutdown. */
     @Override
     public void close() {
-        cp.close();
+        cp.drainAndClose();
     }
 }
