@@ -173,8 +173,6 @@ def render(path):
                          fmt(x, 0) + " ms", "-", "-", "-", "-", "-", "-", "info"])
 
     head = ["measurement", "value", "p50 ms", "p99 ms", "x req/s", "x p50", "x p99", "target", "result"]
-    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
-    line = "+".join("-" * (w + 2) for w in widths)
     print("OpenTalking control plane benchmark (%s mode), %s" % (v.get("mode"), v.get("date")))
     print("wrk -t2 -c%s -d%ss --latency (warm-up %ss before each), %s round(s); ratios (x ...) against GET /hello on "
           "the bare web server in this same run" % (v.get("conns"), v.get("duration"), v.get("warmup"),
@@ -184,12 +182,7 @@ def render(path):
     print("AppCDS for the control plane: %s" % v.get("cds"))
     print("machine: %s cores, load average at start %s, at end %s" % (v.get("cores"), v.get("load_start"),
                                                                         v.get("load_end")))
-    print(line)
-    print(" | ".join(h.ljust(widths[i]) for i, h in enumerate(head)))
-    print(line)
-    for r in rows:
-        print(" | ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)))
-    print(line)
+    print_table(head, rows)
     depth_table(v, misses, verdict)
     if smoke:
         print("smoke mode: 1-second runs; figures are printed but not judged (PASS/MISS is informative only)")
@@ -215,12 +208,16 @@ def depth_table(v, misses, verdict):
         rows.append([d, v.get(k + "_cycles", "?"), fmt(p50), fmt(num(v, k + "_p99_ms")), fmt(p50 / base),
                      fmt(num(v, k + "_sweep_p50_ms")), fmt(num(v, k + "_sweep_p99_ms")), target,
                      verdict(ok, "queue depth %s" % d)])
-    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
-    line = "+".join("-" * (w + 2) for w in widths)
     print()
     print("queue depth: one slot held, N sessions waiting, OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0; a cycle is POST "
           "/sessions (waits at N+1) + DELETE, sequential, %ss per depth; a sweep is one sweep step by another "
           "replica (%s per depth)" % (v.get("depth_seconds", "?"), v.get("depth_sweeps", "?")))
+    print_table(head, rows)
+
+
+def print_table(head, rows):
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    line = "+".join("-" * (w + 2) for w in widths)
     print(line)
     print(" | ".join(h.ljust(widths[i]) for i, h in enumerate(head)))
     print(line)
