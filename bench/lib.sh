@@ -11,7 +11,8 @@ JAR="$REPO_DIR/target/opentalking-controlplane.jar"
 # machine; the breakdown is in the README):
 #   -Xms24m -Xmx48m -Xmn12m -XX:+UseSerialGC   the live heap after the load is ~16 MB; with -Xmx96m the old
 #                                      generation grew to ~45 MB of mostly dead promoted objects before a full GC.
-#                                      A fixed 12 MB young generation keeps young collections ~1 ms.
+#                                      A fixed 12 MB young generation: the live set is small, so its collections
+#                                      are short, and /healthz kept its ratio to the baseline.
 #   -Xss512k                           smaller stacks for the few platform threads (requests run on virtual ones)
 #   -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m   bound the worst case (the load uses ~17 MB of code)
 #   -XX:TrimNativeHeapInterval=1000    give back what the JIT freed to glibc (C2's arenas reach ~18 MB while it
