@@ -15,7 +15,8 @@ fi
 # Recommended JVM flags (measured with bench/run.sh, see README "Performance"): a small heap and the serial
 # collector keep the resident memory low; the AppCDS archive (written by the first start, re-created when the
 # jar changes) roughly halves start-up. Override with JAVA_OPTS.
-flags="-Xms32m -Xmx96m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m"
-flags="$flags -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
+flags="-Xms24m -Xmx48m -Xmn12m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m"
+flags="$flags -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 flags="$flags -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=target/opentalking-controlplane.jsa -Xlog:cds=off"
 exec "$JAVA_HOME/bin/java" ${JAVA_OPTS:-$flags} -jar "$jar" "$@"

@@ -7,18 +7,22 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 JAR="$REPO_DIR/target/opentalking-controlplane.jar"
 
-# The JVM flags proposed for the README (measured with bench/run.sh on the 2-core machine):
-#   -Xms32m -Xmx96m -XX:+UseSerialGC   a small heap that grows only as needed and the serial collector; with
-#                                      JVM defaults (G1, heap up to 1/4 of RAM) RSS reaches ~400 MB after the
-#                                      same load; with -Xmx128m the Redis-store server reached ~250 MB.
+# The JVM flags proposed for the README (measured with bench/run.sh and Native Memory Tracking on the 2-core
+# machine; the breakdown is in the README):
+#   -Xms24m -Xmx48m -Xmn12m -XX:+UseSerialGC   the live heap after the load is ~16 MB; with -Xmx96m the old
+#                                      generation grew to ~45 MB of mostly dead promoted objects before a full GC.
+#                                      A fixed 12 MB young generation: the live set is small, so its collections
+#                                      are short, and /healthz kept its ratio to the baseline.
 #   -Xss512k                           smaller stacks for the few platform threads (requests run on virtual ones)
-#   -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m   bound the worst case
-#   -XX:TrimNativeHeapInterval=2000    give back what the JIT and libraries freed to glibc (~40 MB after load;
-#                                      JDK 17.0.9+ / 21.0.1+)
+#   -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m   bound the worst case (the load uses ~17 MB of code)
+#   -XX:TrimNativeHeapInterval=1000    give back what the JIT freed to glibc (C2's arenas reach ~18 MB while it
+#                                      compiles the load's paths and are freed seconds later; JDK 17.0.9+ / 21.0.1+)
 #   -XX:+ExitOnOutOfMemoryError        exit (and be restarted) rather than limp
+# and MALLOC_ARENA_MAX=2 in the environment (fewer glibc arenas for the JIT and Netty threads).
 # C2 stays on: -XX:TieredStopAtLevel=1 starts ~0.4 s faster and saves ~30 MB more, but /models falls from ~0.85
 # to ~0.65 of the baseline (run.sh prints the start-up with it for contrast). Override with BENCH_JVM_FLAGS.
-RECOMMENDED_JVM_FLAGS="-Xms32m -Xmx96m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
+RECOMMENDED_JVM_FLAGS="-Xms24m -Xmx48m -Xmn12m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 JVM_FLAGS="${BENCH_JVM_FLAGS-$RECOMMENDED_JVM_FLAGS}"
 
 # Application class-data sharing: the control plane's classes, parsed and verified once, mapped at every later

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# OpenTalking control plane benchmark: prints ONE table of throughput/latency ratios against a bare Helidon
-# "hello" endpoint measured in the same run, plus silent-backend latency, session create+delete cycles,
-# resident memory and start-up time, each with its target and PASS/MISS.
+# OpenTalking control plane benchmark: prints ONE table of throughput/latency ratios against a bare Jetty 12
+# "hello" server measured in the same run, plus silent-backend latency, session create+delete cycles,
+# cross-replica freshness of /queue/status, resident memory and start-up time, each with its target and
+# PASS/MISS, then a "queue depth" table (POST+DELETE cycle and sweep cost at 0, 100, 1,000, 10,000 waiting).
 #
 #   bash bench/run.sh [--duration S] [--rounds N] [--smoke] [--strict] [--no-build]
 #
 #   --duration S  seconds per wrk run (default 10), after a warm-up of min(2, S/5) s on the same endpoint (and one
 #                 3-second warm-up pass over every server and route before the first measurement)
 #   --rounds N    measure every route N times, interleaved with the baseline (default 2); rows are means
-#   --smoke       1-second runs, 8 connections, no warm-up, one start-up sample; fails only when the script is
-#                 broken or a server does not answer, never on a figure
+#   --smoke       1-second runs, 8 connections, no warm-up, one start-up sample, depths 0/10/100, 20 changes;
+#                 fails only when the script is broken or a server does not answer, never on a figure
 #   --strict      exit 3 when a target is missed (full mode only)
 #   --no-build    never build; fail if target/opentalking-controlplane.jar is missing (also BENCH_SKIP_BUILD=1)
 #
@@ -39,10 +40,11 @@ done
 
 if [ "$SMOKE" = 1 ]; then
   DURATION=1; CONNS=8; CYCLE_CONNS=8; WARMUP=0; GLOBAL_WARMUP=0; ROUNDS=1; STARTS=1; SILENT_COUNT=20
-  SILENT_PACE=0; MODE=smoke
+  SILENT_PACE=0; MODE=smoke; DEPTHS=0,10,100; DEPTH_SECONDS=1; SWEEPS=3; FRESH_CHANGES=20
 else
   CONNS=64; CYCLE_CONNS=16; WARMUP=$(( DURATION / 5 < 2 ? DURATION / 5 : 2 )); GLOBAL_WARMUP=3; STARTS=3
   SILENT_COUNT=200; SILENT_PACE=25; MODE=full; ROUNDS=$ROUNDS_OPT
+  DEPTHS=0,100,1000,10000; DEPTH_SECONDS=5; SWEEPS=20; FRESH_CHANGES=200
   [[ "$ROUNDS" =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 10 ] || bench_die "--rounds must be 1..10"
 fi
 
@@ -69,17 +71,20 @@ bench_log "results in $RESULTS_DIR (mode $MODE, ${DURATION}s runs, $CONNS connec
 
 REDIS_PORT=$(free_port); BASE_PORT=$(free_port); MEM_PORT=$(free_port); RED_PORT=$(free_port)
 DEF_PORT=$(free_port); SILENT_PORT=$(free_port); SIL_SRV_PORT=$(free_port)
+QREDIS_PORT=$(free_port); QA_PORT=$(free_port); QB_PORT=$(free_port)
+# The session cycles measure the queue and the store, not the per-address rate limit on POST /sessions.
+NO_RATE_LIMIT=(OPENTALKING_SESSION_RATE=1000000 OPENTALKING_SESSION_BURST=1000000)
 
 start_redis "$REDIS_PORT"
 
-# The baseline: the same Helidon SE 4.5.0 jars, source-launch mode, same JVM flags.
+# The baseline: a bare Jetty 12 server from the same jars, source-launch mode, same JVM flags.
 # shellcheck disable=SC2086
 spawn "$RESULTS_DIR/server-baseline.log" - env -C "$REPO_DIR" \
-  "$JAVA" $JVM_FLAGS -cp "target/libs/*" bench/baseline/HelloServer.java "$BASE_PORT"
+  "$JAVA" $JVM_FLAGS -cp "target/libs/*" bench/baseline/JettyHello.java "$BASE_PORT"
 BASE_PID=$SPAWN_PID; SERVER_PIDS[baseline]=$BASE_PID
 
-start_server mem "$MEM_PORT"
-start_server redis "$RED_PORT" OPENTALKING_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
+start_server mem "$MEM_PORT" "${NO_RATE_LIMIT[@]}"
+start_server redis "$RED_PORT" "${NO_RATE_LIMIT[@]}" OPENTALKING_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
   OPENTALKING_FLASHTALK_WS_URL=ws://127.0.0.1:9/x OPENTALKING_FLASHTALK_SLOTS=64 OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0
 if [ "$SMOKE" = 0 ]; then
   JVM_FLAGS="" USE_CDS=0 start_server defaults "$DEF_PORT"
@@ -184,7 +189,37 @@ cycles cycles_mock "$MEM_PORT" mock mem
 cycles cycles_slot "$RED_PORT" flashtalk redis
 put rss_after "$(rss_mb "${SERVER_PIDS[mem]}")"
 put rss_redis_after "$(rss_mb "${SERVER_PIDS[redis]}")"
+# C2's arenas of the compilations the load set off are freed within seconds (NMT "Arena Chunk"); say both.
+sleep 3
+put rss_settled "$(rss_mb "${SERVER_PIDS[mem]}")"
+put rss_redis_settled "$(rss_mb "${SERVER_PIDS[redis]}")"
 stop_pid "$BASE_PID"; stop_pid "${SERVER_PIDS[mem]}"; stop_pid "${SERVER_PIDS[redis]}"; stop_pid "$REDIS_PID"
+
+# Cross-replica freshness, then queue depth: replicas A and B on a Redis of their own, one slot, unlimited queue,
+# mock as the slot model (no GPU backend needed); each replica sweeps every 500 ms, as in production.
+start_redis "$QREDIS_PORT"
+QUEUE_ENV=(OPENTALKING_REDIS_URL="redis://127.0.0.1:$QREDIS_PORT/0" OPENTALKING_SLOT_MODELS=mock
+  OPENTALKING_FLASHTALK_SLOTS=1 OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0 "${NO_RATE_LIMIT[@]}")
+start_server qa "$QA_PORT" "${QUEUE_ENV[@]}"
+start_server qb "$QB_PORT" "${QUEUE_ENV[@]}"
+wait_server qa "$QA_PORT" 90
+wait_server qb "$QB_PORT" 90
+QCP="$JAR:$REPO_DIR/target/libs/*"
+"$JAVA" -Xmx128m -cp "$QCP" "$BENCH_DIR/QueueDepth.java" freshness "redis://127.0.0.1:$QREDIS_PORT/0" \
+  "http://127.0.0.1:$QA_PORT" "http://127.0.0.1:$QB_PORT" "$FRESH_CHANGES" >"$RESULTS_DIR/freshness.txt" \
+  2>"$RESULTS_DIR/freshness.err" || { cat "$RESULTS_DIR/freshness.err" >&2; bench_die "freshness measurement failed"; }
+grep -E '^fresh_[a-z0-9_]+=' "$RESULTS_DIR/freshness.txt" >>"$VALUES"
+bench_log "freshness: $(tr '\n' ' ' <"$RESULTS_DIR/freshness.txt")"
+stop_pid "${SERVER_PIDS[qb]}"
+"$JAVA" -Xmx128m -cp "$QCP" "$BENCH_DIR/QueueDepth.java" depth "redis://127.0.0.1:$QREDIS_PORT/0" \
+  "http://127.0.0.1:$QA_PORT" "$DEPTHS" "$DEPTH_SECONDS" "$SWEEPS" >"$RESULTS_DIR/depth.txt" \
+  2>"$RESULTS_DIR/depth.err" || { cat "$RESULTS_DIR/depth.err" >&2; bench_die "queue depth measurement failed"; }
+grep -E '^depth_[a-z0-9_]+=' "$RESULTS_DIR/depth.txt" >>"$VALUES"
+put depths "$DEPTHS"
+put depth_seconds "$DEPTH_SECONDS"
+put depth_sweeps "$SWEEPS"
+bench_log "queue depth: done ($DEPTHS)"
+stop_pid "${SERVER_PIDS[qa]}"; stop_pid "$REDIS_PID"
 
 # Silent backends: OmniRT and FlashHead accept connections and never answer.
 spawn "$RESULTS_DIR/stub-silent.log" - \

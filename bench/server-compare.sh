@@ -60,12 +60,14 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge "$need_fds" ] \
   || bench_die "ulimit -n is $(ulimit -n) (hard $(ulimit -Hn)); $need_fds descriptors are needed"
 
-# Jars and classes: the control plane's target/libs (Helidon), target/bench-jetty-libs (Jetty, fetched by a tiny
-# pom), both baselines compiled once so that start-up is not source-launch compilation.
-if [ ! -d "$REPO_DIR/target/libs" ]; then
-  bench_log "building target/libs (./mvnw -B -q package -DskipTests)"
-  (cd "$REPO_DIR" && ./mvnw -B -q package -DskipTests) >"$RESULTS_DIR/build.log" 2>&1 \
-    || { tail -30 "$RESULTS_DIR/build.log" >&2; bench_die "build failed"; }
+# Jars and classes: target/bench-helidon-libs and target/bench-jetty-libs, each fetched by a tiny pom (the control
+# plane itself no longer ships Helidon); both baselines compiled once so that start-up is not source-launch
+# compilation.
+HELIDON_LIBS="$REPO_DIR/target/bench-helidon-libs"
+if ! ls "$HELIDON_LIBS"/helidon-webserver-*.jar >/dev/null 2>&1; then
+  bench_log "fetching the Helidon jars (bench/baseline/helidon/pom.xml)"
+  (cd "$REPO_DIR" && ./mvnw -B -q -f bench/baseline/helidon/pom.xml dependency:copy-dependencies) \
+    >"$RESULTS_DIR/helidon-libs.log" 2>&1 || { tail -30 "$RESULTS_DIR/helidon-libs.log" >&2; bench_die "could not fetch Helidon"; }
 fi
 JETTY_LIBS="$REPO_DIR/target/bench-jetty-libs"
 if ! ls "$JETTY_LIBS"/jetty-server-*.jar >/dev/null 2>&1; then
@@ -75,7 +77,7 @@ if ! ls "$JETTY_LIBS"/jetty-server-*.jar >/dev/null 2>&1; then
 fi
 CLASSES="$RESULTS_DIR/classes"
 mkdir -p "$CLASSES"
-"$JAVA_HOME/bin/javac" -nowarn -d "$CLASSES" -cp "$REPO_DIR/target/libs/*" "$BENCH_DIR/baseline/HelloServer.java"
+"$JAVA_HOME/bin/javac" -nowarn -d "$CLASSES" -cp "$HELIDON_LIBS/*" "$BENCH_DIR/baseline/HelloServer.java"
 "$JAVA_HOME/bin/javac" -nowarn -d "$CLASSES" -cp "$JETTY_LIBS/*" "$BENCH_DIR/baseline/JettyHello.java"
 
 VALUES="$RESULTS_DIR/values.txt"
@@ -239,7 +241,7 @@ SERVERS=()
 put servers "${SERVERS[*]}"
 for s in "${SERVERS[@]}"; do
   case "$s" in
-    helidon) measure helidon "$CLASSES:$REPO_DIR/target/libs/*" HelloServer ;;
+    helidon) measure helidon "$CLASSES:$HELIDON_LIBS/*" HelloServer ;;
     jetty) measure jetty "$CLASSES:$JETTY_LIBS/*" JettyHello ;;
   esac
   put "load_after_$s" "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -18,10 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bare Jetty 12.1 core server (no servlets, no application code), the Jetty counterpart of {@code HelloServer}
- * for bench/server-compare.sh:
+ * A bare Jetty 12.1 core server (no servlets, no application code): the yardstick of bench/run.sh (the same
+ * web server as the control plane, with nothing of ours) and the Jetty counterpart of {@code HelloServer} for
+ * bench/server-compare.sh:
  * <ul>
- *   <li>{@code GET /healthz}: {@code {"status":"ok"}} as application/json;</li>
+ *   <li>{@code GET /healthz} and {@code GET /hello}: {@code {"status":"ok"}} as application/json;</li>
  *   <li>{@code GET /sse}: a Server-Sent Events stream held open, a comment line every 15 s. The writes are
  *       asynchronous (Jetty's scheduler, {@code Response.write} with a callback): an open stream holds no thread.</li>
  * </ul>
@@ -30,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * blocking handlers run on virtual threads. Everything else is Jetty's default (connector idle timeout 30 s, no
  * connection limit, no minimum data rate), so that the comparison measures the defaults.
  * <p>
- * Run (after {@code ./mvnw -B -q -f bench/baseline/jetty/pom.xml dependency:copy-dependencies}):
- * {@code java -cp "target/bench-jetty-libs/*" bench/baseline/JettyHello.java <port>}.
+ * Run: {@code java -cp "target/libs/*" bench/baseline/JettyHello.java <port>} (the control plane's own Jetty jars),
+ * or with {@code target/bench-jetty-libs} from {@code ./mvnw -B -q -f bench/baseline/jetty/pom.xml
+ * dependency:copy-dependencies}.
  */
 public final class JettyHello {
     private static final ByteBuffer OK = ByteBuffer.wrap("{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8))
@@ -70,7 +72,7 @@ public final class JettyHello {
                 return false;   // the server answers 404
             }
             switch (Request.getPathInContext(request)) {
-                case "/healthz" -> {
+                case "/healthz", "/hello" -> {
                     response.setStatus(HttpStatus.OK_200);
                     response.getHeaders().put(JSON);
                     response.write(true, OK.slice(), callback);

@@ -2,6 +2,7 @@ package io.opentalking.controlplane.queue;
 
 import io.opentalking.controlplane.faults.StoreException;
 import io.opentalking.controlplane.store.redis.RedisKeys;
+import io.opentalking.controlplane.store.redis.RedisStores;
 import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.testing.RedisServerProcess;
@@ -98,9 +99,15 @@ class RedisOutageIT {
         long down = System.nanoTime();
         int calls = 0;
         while (System.nanoTime() - down < 700_000_000L || calls < 10) {
+            long begun = System.nanoTime() - down;
             TestHttp.Reply r = timedStatus(http, latencies);
             calls++;
             assertThat(r.status()).isEqualTo(200);
+            if (begun <= RedisStores.STATUS_MAX_AGE.toNanos() && "redis".equals(r.header("X-Queue-Status-Source"))) {
+                // Within the copy's bound the replica may not have noticed yet: the last state, never older.
+                assertThat(r.json().get("queue_size").asInt()).isEqualTo(1);
+                continue;
+            }
             assertThat(r.header("X-Queue-Status-Source")).isEqualTo("unavailable");
             assertThat(r.header("Content-Type")).startsWith("application/json");
             assertThat(r.json().get("slot_occupied").asBoolean()).isFalse();

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The Redis client and its two connections (commands, pub/sub). Connecting happens in the background and is
+ * The Redis client and its three connections (commands, pub/sub, and one for the status hash's replica-local copy,
+ * whose invalidation notices must arrive in order with its own replies). Connecting happens in the background and is
  * retried, so no request ever waits for a connect: until connected, calls fail at once. Commands fail fast
  * while disconnected (no buffering) and every command has a timeout.
  */
@@ -37,6 +38,7 @@ final class RedisConnections implements AutoCloseable {
     private final StoreConfig cfg;
     private volatile StatefulRedisConnection<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
+    private volatile StatefulRedisConnection<String, String> status;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
     /** Completed when the first connect attempt has ended, connected or not. */
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
@@ -49,6 +51,8 @@ final class RedisConnections implements AutoCloseable {
     /** Told, on a thread of their own, each time the pub/sub connection is (re)connected. */
     private final List<Consumer<StatefulRedisPubSubConnection<String, String>>> pubsubReady =
             new CopyOnWriteArrayList<>();
+    /** The same for the status connection. */
+    private final List<Consumer<StatefulRedisConnection<String, String>>> statusReady = new CopyOnWriteArrayList<>();
 
     RedisConnections(StoreConfig cfg) {
         this.cfg = cfg;
@@ -81,7 +85,7 @@ final class RedisConnections implements AutoCloseable {
     }
 
     private void connectLoop() {
-        while (!closed && (commands == null || pubsub == null)) {
+        while (!closed && (commands == null || pubsub == null || status == null)) {
             try {
                 if (commands == null) {
                     StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8, uri);
@@ -103,14 +107,15 @@ final class RedisConnections implements AutoCloseable {
                 }
                 if (pubsub == null) {
                     StatefulRedisPubSubConnection<String, String> ps = client.connectPubSub(StringCodec.UTF8, uri);
-                    ps.addListener(new RedisConnectionStateListener() {
-                        @Override
-                        public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-                            announce(ps);
-                        }
-                    });
+                    ps.addListener(announcer(pubsubReady, ps));
                     pubsub = ps;
-                    announce(ps);
+                    announce(pubsubReady, ps);
+                }
+                if (status == null) {
+                    StatefulRedisConnection<String, String> st = client.connect(StringCodec.UTF8, uri);
+                    st.addListener(announcer(statusReady, st));
+                    status = st;
+                    announce(statusReady, st);
                 }
                 firstConnect.complete(null);
                 firstAttempt.complete(null);
@@ -153,19 +158,36 @@ final class RedisConnections implements AutoCloseable {
      * first connect, and after every reconnect. Calls may repeat; {@code ready} must be idempotent.
      */
     void onPubSubReady(Consumer<StatefulRedisPubSubConnection<String, String>> ready) {
-        pubsubReady.add(ready);
-        StatefulRedisPubSubConnection<String, String> ps = pubsub;
-        if (ps != null) {
-            Thread.ofVirtual().name("redis-pubsub-ready").start(() -> ready.accept(ps));
+        whenReady(pubsubReady, pubsub, ready);
+    }
+
+    /** As {@link #onPubSubReady}, for the status connection. */
+    void onStatusReady(Consumer<StatefulRedisConnection<String, String>> ready) {
+        whenReady(statusReady, status, ready);
+    }
+
+    private static <C> void whenReady(List<Consumer<C>> to, C current, Consumer<C> ready) {
+        to.add(ready);
+        if (current != null) {
+            Thread.ofVirtual().name("redis-ready").start(() -> ready.accept(current));
         }
     }
 
+    private <C> RedisConnectionStateListener announcer(List<Consumer<C>> to, C connection) {
+        return new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+                announce(to, connection);
+            }
+        };
+    }
+
     /** Off the event loop: Lettuce calls connection listeners there, and the callbacks send commands and wait. */
-    private void announce(StatefulRedisPubSubConnection<String, String> ps) {
+    private <C> void announce(List<Consumer<C>> to, C connection) {
         if (closed) {
             return;
         }
-        Thread.ofVirtual().name("redis-pubsub-ready").start(() -> pubsubReady.forEach(r -> r.accept(ps)));
+        Thread.ofVirtual().name("redis-ready").start(() -> to.forEach(r -> r.accept(connection)));
     }
 
     boolean isClosed() {
@@ -224,6 +246,10 @@ final class RedisConnections implements AutoCloseable {
         StatefulRedisPubSubConnection<String, String> p = pubsub;
         if (p != null) {
             p.close();
+        }
+        StatefulRedisConnection<String, String> st = status;
+        if (st != null) {
+            st.close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);

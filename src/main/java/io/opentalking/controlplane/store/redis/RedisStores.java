@@ -14,6 +14,11 @@ import java.time.Duration;
 /** The Redis-backed store pieces over one client; closing it closes the client. */
 public final class RedisStores implements AutoCloseable {
     private static final Duration FIRST_CONNECT_ALLOWANCE = Duration.ofSeconds(10);
+    /**
+     * The most a {@code /queue/status} answer may lag the hash in Redis. Changes normally arrive within a round
+     * trip (tracking notices); the bound holds even when notices are lost, as an older copy is never served.
+     */
+    public static final Duration STATUS_MAX_AGE = Duration.ofMillis(50);
 
     private final StoreConfig cfg;
     private final RedisConnections connections;
@@ -21,6 +26,7 @@ public final class RedisStores implements AutoCloseable {
     private final RedisSlotStore slots;
     private final RedisSessionRepository sessions;
     private final RedisEventBus events;
+    private final QueueStatusReader status;
 
     private RedisStores(StoreConfig cfg, Duration sessionTtl) {
         this.cfg = cfg;
@@ -29,6 +35,9 @@ public final class RedisStores implements AutoCloseable {
         this.slots = new RedisSlotStore(calls, cfg.commandTimeout(), cfg.readTimeout(), cfg.replicaAckTimeout());
         this.sessions = new RedisSessionRepository(calls, cfg.commandTimeout());
         this.events = new RedisEventBus(calls, connections, cfg.commandTimeout(), sessionTtl);
+        StatusCopy copy = new StatusCopy(STATUS_MAX_AGE, System::nanoTime);
+        StatusTracking tracking = new StatusTracking(connections, copy, cfg.readTimeout(), cfg.commandTimeout());
+        this.status = new MirroredStatusReader(copy, tracking::refreshIfIdle, slots);
     }
 
     /** Starts connecting and waits up to the connect timeout for it; calls fail fast until connected. */
@@ -42,8 +51,9 @@ public final class RedisStores implements AutoCloseable {
         return slots;
     }
 
+    /** The replica-local copy of the status hash (at most {@link #STATUS_MAX_AGE} old), else a read of Redis. */
     public QueueStatusReader status() {
-        return slots;
+        return status;
     }
 
     public SessionRepository sessions() {
