@@ -3,7 +3,6 @@
 // atomic Lua step (reclaim, op, FIFO promotion, status hash). Prints ops/s and latency percentiles.
 //
 //   java -cp "target/opentalking-controlplane.jar:target/libs/*" bench/QueueOps.java <redis-url> [seconds] [workers-per-instance]
-import io.opentalking.controlplane.Stores;
 import io.opentalking.controlplane.config.StoreConfig;
 import io.opentalking.controlplane.queue.QueueLimits;
 import io.opentalking.controlplane.queue.SlotStore;
@@ -27,7 +26,7 @@ public class QueueOps {
         StoreConfig cfg = new StoreConfig(StoreConfig.StoreMode.REDIS, Optional.of(URI.create(url)),
                 Duration.ofMillis(250), Duration.ofMillis(1000), Duration.ofMillis(1000));
         QueueLimits limits = new QueueLimits(4, 0, 15_000, 0, 0, 60_000);
-        List<Stores> instances = new ArrayList<>();
+        List<RedisStores> instances = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             instances.add(RedisStores.open(cfg, Duration.ofMinutes(5)));
         }
@@ -36,7 +35,7 @@ public class QueueOps {
         ConcurrentLinkedQueue<Long> latenciesMicros = new ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         List<Thread> threads = new ArrayList<>();
-        for (Stores s : instances) {
+        for (RedisStores s : instances) {
             SlotStore store = s.slots();
             for (int w = 0; w < workers; w++) {
                 threads.add(Thread.ofVirtual().start(() -> {
@@ -67,8 +66,8 @@ public class QueueOps {
         System.out.printf("queue steps on one Redis, 3 instances x %d workers, %d s: %d ops, %.0f ops/s, errors %d, "
                         + "p50 %.2f ms, p99 %.2f ms%n", workers, seconds, ops.get(), ops.get() / (double) seconds,
                 errors.get(), l.length == 0 ? 0 : l[l.length / 2] / 1000.0, l.length == 0 ? 0 : l[(int) (l.length * 0.99)] / 1000.0);
-        for (Stores s : instances) {
-            s.closer().close();
+        for (RedisStores s : instances) {
+            s.close();
         }
         System.exit(0);
     }
