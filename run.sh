@@ -15,7 +15,7 @@ fi
 # Recommended JVM flags (measured with bench/run.sh, see README "Performance"): a small heap and the serial
 # collector keep the resident memory low; the AppCDS archive (written by the first start, re-created when the
 # jar changes) roughly halves start-up. Override with JAVA_OPTS.
-flags="-Xms24m -Xmx48m -Xmn12m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m"
+flags="-Xms32m -Xmx64m -Xmn16m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m"
 flags="$flags -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 flags="$flags -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=target/opentalking-controlplane.jsa -Xlog:cds=off"

@@ -9,10 +9,11 @@ JAR="$REPO_DIR/target/opentalking-controlplane.jar"
 
 # The JVM flags proposed for the README (measured with bench/run.sh and Native Memory Tracking on the 2-core
 # machine; the breakdown is in the README):
-#   -Xms24m -Xmx48m -Xmn12m -XX:+UseSerialGC   the live heap after the load is ~16 MB; with -Xmx96m the old
-#                                      generation grew to ~45 MB of mostly dead promoted objects before a full GC.
-#                                      A fixed 12 MB young generation: the live set is small, so its collections
-#                                      are short, and /healthz kept its ratio to the baseline.
+#   -Xms32m -Xmx64m -Xmn16m -XX:+UseSerialGC   the live heap after the load is ~16 MB, and the protection caps'
+#                                      worst case adds ~26 MB (README "Limits and protection"): the 48 MB old
+#                                      generation holds both (-Xmx48m measured less RSS but left no room for the
+#                                      caps). A fixed young generation: the live set is small, so its collections
+#                                      are short; with -Xmx96m the old generation filled with dead promoted objects.
 #   -Xss512k                           smaller stacks for the few platform threads (requests run on virtual ones)
 #   -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m   bound the worst case (the load uses ~17 MB of code)
 #   -XX:TrimNativeHeapInterval=1000    give back what the JIT freed to glibc (C2's arenas reach ~18 MB while it
@@ -21,7 +22,7 @@ JAR="$REPO_DIR/target/opentalking-controlplane.jar"
 # and MALLOC_ARENA_MAX=2 in the environment (fewer glibc arenas for the JIT and Netty threads).
 # C2 stays on: -XX:TieredStopAtLevel=1 starts ~0.4 s faster and saves ~30 MB more, but /models falls from ~0.85
 # to ~0.65 of the baseline (run.sh prints the start-up with it for contrast). Override with BENCH_JVM_FLAGS.
-RECOMMENDED_JVM_FLAGS="-Xms24m -Xmx48m -Xmn12m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
+RECOMMENDED_JVM_FLAGS="-Xms32m -Xmx64m -Xmn16m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 JVM_FLAGS="${BENCH_JVM_FLAGS-$RECOMMENDED_JVM_FLAGS}"
 

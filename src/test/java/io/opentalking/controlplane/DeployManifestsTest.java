@@ -126,7 +126,7 @@ class DeployManifestsTest {
                     .filter(f -> !f.contains("SharedArchive") && !f.startsWith("-Xlog:cds"))
                     .forEach(flags::add);
         }
-        assertThat(flags).contains("-Xmx96m", "-XX:+UseSerialGC");
+        assertThat(flags).contains("-Xmx64m", "-XX:+UseSerialGC");
         List<String> command = new ArrayList<>();
         container().get("command").forEach(a -> command.add(a.asText()));
         assertThat(command).containsAll(flags).endsWith("-jar", "/app/opentalking-controlplane.jar");

@@ -4,7 +4,9 @@ import java.time.Duration;
 
 /**
  * What one client may hold, and what the process holds in all, so that no client can exhaust the heap that
- * {@code ./run.sh} gives (96 MiB). The defaults and their arithmetic are in README "Limits and protection".
+ * {@code ./run.sh} gives (64 MiB, 48 MiB of it the old generation; ~15 MiB live without clients). At the defaults
+ * the worst case adds 5 + 5 + 8 + 8 MiB (connections, streams, session options, bodies being read). The
+ * arithmetic is also in README "Limits and protection".
  *
  * @param headerTimeout          a request's line, headers and body must arrive within this, or the socket is closed
  * @param idleTimeout            a connection with no request in progress is closed after this
@@ -23,15 +25,15 @@ public record LimitsConfig(Duration headerTimeout, Duration idleTimeout, int max
                            Duration streamLinger) {
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
-    /** ~4 KB of heap per idle connection (measured, README): 2,000 hold about 8 MB. */
+    /** 2.5 KB of heap per idle connection (measured, README): 2,000 hold about 5 MB. */
     public static final int DEFAULT_MAX_CONNECTIONS = 2000;
     /** Enough for a browser (6 per origin) times many tabs, or a proxy that opens one connection a request. */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
-    /** ~10 KB of heap per open stream (measured, README): 1,000 hold about 10 MB. */
-    public static final int DEFAULT_MAX_EVENT_STREAMS = 1000;
+    /** ~10 KB of heap per open stream (measured, README): 500 hold about 5 MB. */
+    public static final int DEFAULT_MAX_EVENT_STREAMS = 500;
     public static final int DEFAULT_MAX_EVENT_STREAMS_PER_SESSION = 4;
-    /** At most 64 KiB of options each: 256 live sessions hold at most 16 MiB of options in the memory store. */
-    public static final int DEFAULT_MAX_SESSIONS = 256;
+    /** At most 64 KiB of options each: 128 live sessions hold at most 8 MiB of options in the memory store. */
+    public static final int DEFAULT_MAX_SESSIONS = 128;
     public static final double DEFAULT_SESSION_RATE = 5.0;
     public static final int DEFAULT_SESSION_BURST = 20;
     public static final Duration DEFAULT_STREAM_LINGER = Duration.ofSeconds(60);

@@ -50,7 +50,8 @@ final class ApiHandler extends Handler.Abstract {
         if (!ex.answered()) {
             ex.empty(204);
         }
-        if (!ex.streamed()) {
+        // An answer that closes the connection anyway (overload, a body cut short) spends no reads on the rest.
+        if (!ex.streamed() && !ex.closesConnection()) {
             bodies.drain(ex);
         }
         ex.complete(callback);

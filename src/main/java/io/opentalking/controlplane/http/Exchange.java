@@ -137,6 +137,12 @@ public final class Exchange {
         this.params = pathParams;
     }
 
+    /** The answer says {@code Connection: close}. */
+    boolean closesConnection() {
+        String c = response.getHeaders().get(HttpHeader.CONNECTION);
+        return c != null && c.toLowerCase(java.util.Locale.ROOT).contains("close");
+    }
+
     /** True the first time: an unread body is drained once at most. */
     boolean markDrained() {
         boolean first = !drained;

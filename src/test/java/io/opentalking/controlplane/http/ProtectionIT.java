@@ -292,4 +292,42 @@ class ProtectionIT {
             assertThat(s.http().post("/sessions", MOCK).status()).isEqualTo(200);
         }
     }
+
+    @Test
+    void bodiesBeingReadAtOnceHaveABudget() {
+        try (TestServer s = TestServer.start(Map.of("OPENTALKING_SESSION_BURST", "1000",
+                "OPENTALKING_HEADER_TIMEOUT_MS", "5000"))) {
+            String head = "POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 65536\r\n\r\n{";
+            List<RawHttp> reading = new ArrayList<>();
+            try {
+                // 128 bodies of the largest size take the whole 8 MiB budget while they trickle in...
+                for (int i = 0; i < 128; i++) {
+                    reading.add(RawHttp.connect("127.0.0." + (2 + i % 8), s.port()).send(head));
+                }
+                // ...so one more is answered at once instead of holding another 64 KiB.
+                for (RawHttp r : reading) {
+                    assertThat(r.read(Duration.ofMillis(20)).text()).as("still reading its body").isEmpty();
+                }
+                TestHttp.Reply refused = null;
+                String lastSeen = "";
+                long deadline = System.nanoTime() + 8_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    try (RawHttp extra = RawHttp.connect("127.0.0.10", s.port())) {
+                        RawHttp.Seen seen = extra.send(head).read(Duration.ofMillis(500));
+                        lastSeen = seen.text() + " closed=" + seen.closedByServer() + " took=" + seen.took();
+                        if (seen.statusLines() == 1 && seen.firstStatus() == 503) {
+                            assertThat(seen.text()).contains("too many request bodies").contains("Retry-After: 1");
+                            refused = new TestHttp.Reply(503, Map.of(), seen.text());
+                            break;
+                        }
+                    }
+                }
+                assertThat(refused).as("the 129th body is refused; it saw: " + lastSeen).isNotNull();
+                assertThat(s.http().get("/healthz").status()).isEqualTo(200);
+            } finally {
+                reading.forEach(RawHttp::close);
+            }
+        }
+    }
 }
