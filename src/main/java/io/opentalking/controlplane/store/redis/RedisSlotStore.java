@@ -42,6 +42,9 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private final AtomicReference<CompletableFuture<Map<String, String>>> statusRead = new AtomicReference<>();
     /** The queue epoch this replica last saw; empty until its first step. */
     private volatile String knownEpoch = "";
+    /** Told after every step (even a failed one, which may have run): the local status copy is then dropped. */
+    private volatile Runnable afterStep = () -> {
+    };
 
     /** {@code replicaAck}: how long a step that granted waits for one replica to have it ({@code WAIT}); 0 = never. */
     RedisSlotStore(RedisCalls calls, Duration stepTimeout, Duration readTimeout, Duration replicaAck) {
@@ -49,6 +52,11 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
         this.stepTimeout = stepTimeout;
         this.readTimeout = readTimeout;
         this.replicaAck = replicaAck;
+    }
+
+    /** So that this replica reads its own writes: a step it made is seen by its very next status read. */
+    void afterEachStep(Runnable r) {
+        this.afterStep = r;
     }
 
     @Override
@@ -128,8 +136,12 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
                 Long.toString(l.expiringNoticeMs()), knownEpoch));
         args.addAll(ids);
         String what = "queue step " + op;
-        String json = calls.script(what, SCRIPT, ScriptOutputType.VALUE, KEYS, args.toArray(String[]::new),
-                stepTimeout);
+        String json;
+        try {
+            json = calls.script(what, SCRIPT, ScriptOutputType.VALUE, KEYS, args.toArray(String[]::new), stepTimeout);
+        } finally {
+            afterStep.run();
+        }
         JsonNode root;
         try {
             root = JSON.readTree(json);

@@ -38,6 +38,7 @@ public final class RedisStores implements AutoCloseable {
         StatusCopy copy = new StatusCopy(STATUS_MAX_AGE, System::nanoTime);
         StatusTracking tracking = new StatusTracking(connections, copy, cfg.readTimeout(), cfg.commandTimeout());
         this.status = new MirroredStatusReader(copy, tracking::refreshIfIdle, slots);
+        slots.afterEachStep(copy::drop);
     }
 
     /** Starts connecting and waits up to the connect timeout for it; calls fail fast until connected. */
