@@ -85,6 +85,7 @@ final class RedisConnections implements AutoCloseable {
     }
 
     private void connectLoop() {
+        int races = 0;
         while (!closed && (commands == null || pubsub == null || status == null)) {
             try {
                 if (commands == null) {
@@ -130,6 +131,11 @@ final class RedisConnections implements AutoCloseable {
                     // close() interrupted the attempt: that is no news about the store.
                     return;
                 }
+                if (RedisErrors.isHandshakeRace(e) && races++ < 3) {
+                    // Retry at once (a few times): the attempt's answer should be the store's real reason.
+                    continue;
+                }
+                races = 0;
                 lastError = RedisErrors.describe(e);
                 logState(System.Logger.Level.WARNING, "not connected to " + cfg.describe() + ": " + lastError);
                 firstAttempt.complete(null);

@@ -13,6 +13,19 @@ final class RedisErrors {
     private RedisErrors() {
     }
 
+    /**
+     * Lettuce's own race when a server closes a connection during the handshake (as it does after a refused
+     * AUTH): it says nothing about the store, and the next attempt reports the real reason.
+     */
+    static boolean isHandshakeRace(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("RedisHandshakeHandler not registered")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String describe(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof RedisCommandExecutionException x) {
