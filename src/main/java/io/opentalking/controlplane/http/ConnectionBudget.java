@@ -2,6 +2,7 @@ package io.opentalking.controlplane.http;
 
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.server.internal.HttpChannelState;
 import org.eclipse.jetty.server.internal.HttpConnection;
 
 import java.net.InetAddress;
@@ -125,11 +126,16 @@ final class ConnectionBudget implements Connection.Listener, AutoCloseable {
      */
     void cutIncomplete() {
         for (Connection c : open.keySet()) {
-            if (c instanceof HttpConnection hc && hc.getParser().inHeaderState()) {
+            // A connection streaming an answer may have its parser back at the start already: it is not idle.
+            if (c instanceof HttpConnection hc && hc.getParser().inHeaderState() && !handling(hc)) {
                 cutAtShutdown.incrementAndGet();
                 hc.getEndPoint().close();
             }
         }
+    }
+
+    private static boolean handling(HttpConnection hc) {
+        return hc.getHttpChannel() instanceof HttpChannelState s && s.getRequest() != null;
     }
 
     /** A new connection that has sent nothing yet, or one part-way through a request's line and headers. */

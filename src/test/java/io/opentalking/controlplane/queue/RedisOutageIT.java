@@ -151,7 +151,8 @@ class RedisOutageIT {
                 .isEmpty();
         stop.set(true);
         sampler.join(Duration.ofSeconds(5));
-        assertThat(maxHolders.get()).isEqualTo(1);
+        // Never two holders (z holding was awaited above; the sampler may stop before it sampled that).
+        assertThat(maxHolders.get()).isLessThanOrEqualTo(1);
 
         // The server's own queue works again: its answer now comes from Redis and says the slot is taken.
         TestHttp.Reply after = Await.until(Duration.ofSeconds(5), "the status to show z", () -> {
