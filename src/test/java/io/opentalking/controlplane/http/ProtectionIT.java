@@ -25,8 +25,12 @@ class ProtectionIT {
                 for (int i = 0; i < 5; i++) {
                     held.add(RawHttp.connect("127.0.0.2", s.port()));
                 }
-                // Let the five be accepted before the sixth, so the sixth is the one over the cap.
-                assertThat(s.http().get("/healthz").status()).isEqualTo(200);
+                // Each of the five answers a request, so all are accepted and counted before the sixth comes (a
+                // sixth accepted first would be served and one of the five closed instead).
+                for (RawHttp h : held) {
+                    assertThat(h.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read(Duration.ofMillis(1000))
+                            .firstStatus()).isEqualTo(200);
+                }
                 try (RawHttp sixth = RawHttp.connect("127.0.0.2", s.port())) {
                     RawHttp.Seen seen = sixth.read(Duration.ofSeconds(3));
                     assertThat(seen.closedByServer()).isTrue();

@@ -169,10 +169,15 @@ class MetricsIT {
                     "outcome", "ok"))).isGreaterThan(0);
 
             omnirt.close();
-            PromText after = Await.until(Duration.ofSeconds(10), "flashtalk's gauge to drop to 0", () -> {
-                PromText p = scrape(s.http());
-                return p.value(CONNECTED, Map.of("model", "flashtalk")).orElse(1) == 0 ? p : null;
-            });
+            // The gauge can drop while a listing still runs (rounds read a listing still pending as a failure; the
+            // listing itself is counted once it ends, within its own budget), so wait for both.
+            PromText after = Await.until(Duration.ofSeconds(10), "flashtalk's gauge to drop to 0 and a failed probe",
+                    () -> {
+                        PromText p = scrape(s.http());
+                        return p.value(CONNECTED, Map.of("model", "flashtalk")).orElse(1) == 0
+                                && p.value("opentalking_probe_duration_seconds_count", Map.of("backend", "omnirt",
+                                "outcome", "fail")).orElse(0) > 0 ? p : null;
+                    });
             // The old row (reason omnirt) is gone, not left behind at its last value.
             assertThat(value(after, CONNECTED, Map.of("model", "flashtalk"))).isEqualTo(0.0);
             assertThat(value(after, CONNECTED, Map.of("model", "flashtalk", "reason", "omnirt_unavailable")))
