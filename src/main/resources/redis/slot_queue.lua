@@ -1,4 +1,6 @@
 -- One atomic step of the GPU slot queue: reclaim, the operation, promote (FIFO), rewrite the status hash.
+-- Cost: O(log n) in the queue length plus what changed. The reply names only the waiters whose position changed
+-- (every waiter from the smallest rank any removal had, to the tail), never the whole list.
 -- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet, left,
 --       primary
 -- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, known_epoch, session ids...
@@ -63,13 +65,17 @@ local function change(kind, sid, val)
   changes[#changes + 1] = {kind, sid, val or 0}
   reported[sid] = true
 end
-local before = redis.call('ZRANGE', W, 0, -1)
+-- The smallest rank (0-based, at the moment of removal) of any waiter removed in this step: every waiter at or
+-- behind it afterwards moved up, every waiter ahead of it did not.
+local movedFrom = nil
 
 local function dropHold(sid)
   redis.call('ZREM', HD, sid)
   redis.call('ZREM', EX, sid)
 end
 local function dropWait(sid)
+  local r = redis.call('ZRANK', W, sid)
+  if r and (movedFrom == nil or r < movedFrom) then movedFrom = r end
   redis.call('ZREM', W, sid)
   redis.call('ZREM', WL, sid)
   redis.call('ZREM', WD, sid)
@@ -171,9 +177,18 @@ end
 
 local nh = redis.call('ZCARD', H)
 local nw = redis.call('ZCARD', W)
-redis.call('HSET', ST, 'slot_occupied', nh > 0 and '1' or '0', 'queue_size', tostring(nw),
-  'slots_in_use', tostring(nh), 'slots_total', tostring(slots), 'updated_at', tostring(now))
-local after = redis.call('ZRANGE', W, 0, -1)
+-- Written only when a field changed (updated_at is then the time of the last change): every write wakes every
+-- replica's local status copy. A hash someone else wrote differently is corrected by the next step.
+local occ, qs, inUse, total = nh > 0 and '1' or '0', tostring(nw), tostring(nh), tostring(slots)
+local cur = redis.call('HMGET', ST, 'slot_occupied', 'queue_size', 'slots_in_use', 'slots_total', 'updated_at')
+if cur[1] ~= occ or cur[2] ~= qs or cur[3] ~= inUse or cur[4] ~= total or not cur[5] then
+  redis.call('HSET', ST, 'slot_occupied', occ, 'queue_size', qs, 'slots_in_use', inUse, 'slots_total', total,
+    'updated_at', tostring(now))
+end
+-- A newcomer queued at the tail is told its position too.
+if adm == 'queued' and (movedFrom == nil or admval - 1 < movedFrom) then movedFrom = admval - 1 end
+local moved = {}
+if movedFrom ~= nil then moved = redis.call('ZRANGE', W, movedFrom, -1) end
 -- Replicas connected to this primary, asked only when something was granted: the caller then WAITs for one.
 local replicas = 0
 local grantedAny = adm == 'granted'
@@ -183,5 +198,5 @@ end
 if grantedAny then
   replicas = tonumber(string.match(redis.call('INFO', 'replication'), 'connected_slaves:(%d+)') or '0')
 end
-return cjson.encode({adm = adm, val = admval, changes = changes, before = before, after = after, holders = nh,
-  epoch = epoch, replicas = replicas})
+return cjson.encode({adm = adm, val = admval, changes = changes, moved_from = movedFrom or 0, moved = moved,
+  holders = nh, epoch = epoch, replicas = replicas})

@@ -173,13 +173,7 @@ public final class SlotQueue implements AutoCloseable {
             }
             notifyChange(c);
         }
-        List<String> after = t.waitingAfter();
-        for (int i = 0; i < after.size(); i++) {
-            String id = after.get(i);
-            if (t.waitingBefore().indexOf(id) != i) {
-                events.publish(id, SessionEvent.queued(id, i + 1, "waiting"));
-            }
-        }
+        t.newPositions().forEach((id, position) -> events.publish(id, SessionEvent.queued(id, position, "waiting")));
     }
 
     private void notifyChange(QueueChange c) {

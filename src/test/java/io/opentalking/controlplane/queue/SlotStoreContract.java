@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 /**
  * The contract of a {@link SlotStore} (CONTRACT §3, §4: "one suite of contract tests runs against both stores").
@@ -84,7 +85,7 @@ abstract class SlotStoreContract {
         assertThat(h.queueSize()).as("stored queue_size").isEqualTo(waiting);
         assertThat(h.slotsInUse()).as("stored slots_in_use").isEqualTo(inUse);
         assertThat(h.slotsTotal()).as("stored slots_total").isEqualTo(total);
-        assertThat(h.updatedAtMs()).as("updated_at is the step's time in ms")
+        assertThat(h.updatedAtMs()).as("updated_at is the time in ms of the last step that changed a field")
                 .isBetween(nowMs() - 10_000, nowMs() + 1_000);
     }
 
@@ -159,7 +160,9 @@ abstract class SlotStoreContract {
                 assertThat(grants).hasSize(1);
                 holder = grants.get(0);
                 grantOrder.add(holder);
-                assertThat(t.waitingAfter()).isEqualTo(List.of(order).subList(k + 1, n - 1));
+                // Everyone still waiting moved up by one, and is named with the new position.
+                assertThat(t.movedFrom()).isZero();
+                assertThat(t.moved()).isEqualTo(List.of(order).subList(k + 1, n - 1));
                 assertThat(s.membership(holder)).isEqualTo(new Membership.Holding());
             } else {
                 assertThat(grants).isEmpty();
@@ -184,27 +187,73 @@ abstract class SlotStoreContract {
 
         Transition head = s.leave("w1", l);
         assertThat(head.changes()).containsExactly(new QueueChange.Left("w1", false));
-        assertThat(head.waitingBefore()).containsExactly("w1", "w2", "w3", "w4", "w5");
-        assertThat(head.waitingAfter()).containsExactly("w2", "w3", "w4", "w5");
+        assertThat(head.newPositions()).containsExactly(entry("w2", 1), entry("w3", 2), entry("w4", 3),
+                entry("w5", 4));
         assertThat(positions(s, "w2", "w3", "w4", "w5")).containsExactly(1, 2, 3, 4);
         assertThat(s.membership("w1")).isEqualTo(new Membership.Absent());
         assertStatus(true, 4, 1, 1);
 
         Transition middle = s.leave("w4", l);
         assertThat(middle.changes()).containsExactly(new QueueChange.Left("w4", false));
-        assertThat(middle.waitingAfter()).containsExactly("w2", "w3", "w5");
+        // Only the waiter behind the one who left moved; those ahead are not named.
+        assertThat(middle.newPositions()).containsExactly(entry("w5", 3));
         assertThat(positions(s, "w2", "w3", "w5")).containsExactly(1, 2, 3);
         assertStatus(true, 3, 1, 1);
 
         Transition tail = s.enqueue("w6", l);
         assertThat(tail.admission()).isEqualTo(new Admission.Queued(4));
-        assertThat(tail.waitingAfter()).containsExactly("w2", "w3", "w5", "w6");
+        assertThat(tail.newPositions()).containsExactly(entry("w6", 4));
         assertStatus(true, 4, 1, 1);
 
         Transition release = s.leave("a", l);
         assertThat(release.changes()).containsExactly(new QueueChange.Left("a", true), new QueueChange.Granted("w2"));
         assertThat(positions(s, "w3", "w5", "w6")).containsExactly(1, 2, 3);
         assertStatus(true, 3, 1, 1);
+    }
+
+    @Test
+    void aStepNamesOnlyTheWaitersWhosePositionChanged() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 0);
+        s.enqueue("holder", l);
+        for (int i = 1; i <= 40; i++) {
+            s.enqueue("w" + i, l);
+        }
+        // A newcomer and a leaving last waiter move nobody else.
+        Transition joined = s.enqueue("w41", l);
+        assertThat(joined.newPositions()).containsExactly(entry("w41", 41));
+        Transition lastLeft = s.leave("w41", l);
+        assertThat(lastLeft.newPositions()).isEmpty();
+        // Two leave in one renewal's lifetime: each step names those behind its own gap, with their new places.
+        Transition w30 = s.leave("w30", l);
+        assertThat(w30.movedFrom()).isEqualTo(29);
+        assertThat(w30.moved()).containsExactlyElementsOf(
+                java.util.stream.IntStream.rangeClosed(31, 40).mapToObj(i -> "w" + i).toList());
+        assertThat(w30.newPositions()).containsEntry("w31", 30).containsEntry("w40", 39).hasSize(10);
+        assertThat(positions(s, "w29", "w31", "w40")).containsExactly(29, 30, 39);
+        // The holder leaving grants w1: everyone behind moves up by one.
+        Transition release = s.leave("holder", l);
+        assertThat(release.changes()).containsExactly(new QueueChange.Left("holder", true),
+                new QueueChange.Granted("w1"));
+        assertThat(release.newPositions()).hasSize(38).containsEntry("w2", 1).containsEntry("w40", 38);
+    }
+
+    @Test
+    void aStepThatChangesNoFieldLeavesTheStatusAsItWas() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 0);
+        s.enqueue("a", l);
+        s.enqueue("b", l);
+        long written = storedStatus().orElseThrow().updatedAtMs();
+        pass(Duration.ofMillis(50));
+        s.sweep(l);
+        s.renew(List.of("a", "b"), l);
+        assertThat(storedStatus().orElseThrow().updatedAtMs()).as("no field changed").isEqualTo(written);
+        assertStatus(true, 1, 1, 1);
+        pass(Duration.ofMillis(50));
+        s.leave("b", l);
+        assertThat(storedStatus().orElseThrow().updatedAtMs()).as("queue_size changed").isGreaterThan(written);
+        assertStatus(true, 0, 1, 1);
     }
 
     private static List<Integer> positions(SlotStore s, String... ids) {
@@ -263,7 +312,8 @@ abstract class SlotStoreContract {
         Transition full = s.enqueue("e", l);
         assertThat(full.admission()).isEqualTo(new Admission.Full(3));
         assertThat(full.changes()).isEmpty();
-        assertThat(full.waitingAfter()).containsExactly("b", "c", "d");
+        assertThat(full.newPositions()).isEmpty();
+        assertThat(positions(s, "b", "c", "d")).containsExactly(1, 2, 3);
         assertThat(s.membership("e")).isEqualTo(new Membership.Absent());
         assertStatus(true, 3, 1, 1);
 
@@ -378,8 +428,7 @@ abstract class SlotStoreContract {
         assertStatus(true, 2, 1, 1);
         Transition t = s.leave("a", l);
         assertThat(t.changes()).containsExactly(new QueueChange.Left("a", true), new QueueChange.Granted("b"));
-        assertThat(t.waitingBefore()).containsExactly("b", "c");
-        assertThat(t.waitingAfter()).containsExactly("c");
+        assertThat(t.newPositions()).containsExactly(entry("c", 1));
         assertThat(t.holders()).isEqualTo(1);
         assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
         assertThat(s.membership("c")).isEqualTo(new Membership.Waiting(1));
@@ -442,8 +491,7 @@ abstract class SlotStoreContract {
             return x.changes().isEmpty() ? null : x;
         });
         assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("b"));
-        assertThat(t.waitingBefore()).containsExactly("b", "c");
-        assertThat(t.waitingAfter()).containsExactly("c");
+        assertThat(t.newPositions()).containsExactly(entry("c", 1));
         assertThat(s.membership("c")).isEqualTo(new Membership.Waiting(1));
         assertStatus(true, 1, 1, 1);
     }

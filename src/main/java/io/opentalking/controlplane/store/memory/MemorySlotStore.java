@@ -21,7 +21,8 @@ import java.util.Optional;
 
 /**
  * The slot queue for a single replica, in memory, with the same step semantics as the Redis scripts: every
- * step reclaims, promotes in FIFO order and rewrites the status hash under one lock.
+ * step reclaims, promotes in FIFO order and rewrites the status hash under one lock. Ranks are found by walking
+ * the waiting list (O(n) per removal, no allocation): this store serves one replica, the Redis one scales.
  */
 public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     private final Clock clock;
@@ -34,9 +35,15 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     private final Map<String, Long> left = new HashMap<>();
     /** What the last step left, as the Redis store's status hash says it; empty before the first step. */
     private volatile Optional<Status> status = Optional.empty();
+    /** The smallest rank a waiter removed in the current step had, -1 if none (see {@code slot_queue.lua}). */
+    private int movedFrom = -1;
 
     /** The status the last step wrote, in the shape of upstream's status hash, with typed fields. */
     public record Status(boolean slotOccupied, int queueSize, int slotsInUse, int slotsTotal, long updatedAtMs) {
+        boolean sameFields(Status o) {
+            return slotOccupied == o.slotOccupied && queueSize == o.queueSize && slotsInUse == o.slotsInUse
+                    && slotsTotal == o.slotsTotal;
+        }
     }
 
     public MemorySlotStore(Clock clock) {
@@ -46,7 +53,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     @Override
     public synchronized Transition enqueue(String sid, QueueLimits limits) {
         long now = clock.millis();
-        List<String> before = List.copyOf(waiting.keySet());
+        movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
         reclaim(now, changes);
         promote(now, limits, changes);
@@ -67,31 +74,31 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
             }
             admission = new Admission.Queued(waiting.size());
         }
-        return finish(admission, changes, before, now, limits);
+        return finish(admission, changes, now, limits);
     }
 
     @Override
     public synchronized Transition leave(String sid, QueueLimits limits) {
         long now = clock.millis();
-        List<String> before = List.copyOf(waiting.keySet());
+        movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
         reclaim(now, changes);
         if (holders.remove(sid) != null) {
             forgetHold(sid);
             changes.add(new QueueChange.Left(sid, true));
-        } else if (waiting.remove(sid) != null) {
-            waitDeadlines.remove(sid);
+        } else if (waiting.containsKey(sid)) {
+            dropWait(sid);
             changes.add(new QueueChange.Left(sid, false));
         }
         left.put(sid, now + 2 * limits.leaseMs());
         promote(now, limits, changes);
-        return finish(null, changes, before, now, limits);
+        return finish(null, changes, now, limits);
     }
 
     @Override
     public synchronized Transition renew(Collection<String> sids, QueueLimits limits) {
         long now = clock.millis();
-        List<String> before = List.copyOf(waiting.keySet());
+        movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
         reclaim(now, changes);
         for (String sid : sids) {
@@ -106,17 +113,17 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
             }
         }
         promote(now, limits, changes);
-        return finish(null, changes, before, now, limits);
+        return finish(null, changes, now, limits);
     }
 
     @Override
     public synchronized Transition sweep(QueueLimits limits) {
         long now = clock.millis();
-        List<String> before = List.copyOf(waiting.keySet());
+        movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
         reclaim(now, changes);
         promote(now, limits, changes);
-        return finish(null, changes, before, now, limits);
+        return finish(null, changes, now, limits);
     }
 
     @Override
@@ -149,7 +156,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
             Map.Entry<String, Long> e = it.next();
             if (e.getValue() <= now) {
                 it.remove();
-                waiting.remove(e.getKey());
+                dropWait(e.getKey());
                 changes.add(new QueueChange.TimedOut(e.getKey()));
             }
         }
@@ -173,25 +180,37 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     }
 
     private void expire(Map<String, Long> leases, long now, List<QueueChange> changes, boolean holding) {
-        for (Iterator<Map.Entry<String, Long>> it = leases.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Long> e = it.next();
-            if (e.getValue() <= now) {
-                it.remove();
-                if (holding) {
-                    forgetHold(e.getKey());
-                } else {
-                    waitDeadlines.remove(e.getKey());
-                }
-                changes.add(new QueueChange.LeaseLost(e.getKey()));
+        List<String> expired = new ArrayList<>();
+        leases.forEach((sid, until) -> {
+            if (until <= now) {
+                expired.add(sid);
             }
+        });
+        for (String sid : expired) {
+            if (holding) {
+                holders.remove(sid);
+                forgetHold(sid);
+            } else {
+                dropWait(sid);
+            }
+            changes.add(new QueueChange.LeaseLost(sid));
         }
+    }
+
+    /** Removes a waiter, noting its rank: every waiter behind the smallest such rank moved up in this step. */
+    private void dropWait(String sid) {
+        int rank = position(sid) - 1;
+        if (rank >= 0 && (movedFrom < 0 || rank < movedFrom)) {
+            movedFrom = rank;
+        }
+        waiting.remove(sid);
+        waitDeadlines.remove(sid);
     }
 
     private void promote(long now, QueueLimits limits, List<QueueChange> changes) {
         while (holders.size() < limits.slots() && !waiting.isEmpty()) {
             String next = waiting.keySet().iterator().next();
-            waiting.remove(next);
-            waitDeadlines.remove(next);
+            dropWait(next);
             grant(next, now, limits);
             changes.add(new QueueChange.Granted(next));
         }
@@ -221,9 +240,17 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
         return -1;
     }
 
-    private Transition finish(Admission admission, List<QueueChange> changes, List<String> before, long now,
-                              QueueLimits limits) {
-        status = Optional.of(new Status(!holders.isEmpty(), waiting.size(), holders.size(), limits.slots(), now));
-        return new Transition(admission, changes, before, List.copyOf(waiting.keySet()), holders.size());
+    private Transition finish(Admission admission, List<QueueChange> changes, long now, QueueLimits limits) {
+        Status next = new Status(!holders.isEmpty(), waiting.size(), holders.size(), limits.slots(), now);
+        // As the Redis script: written only when a field changed, so updated_at is the time of the last change.
+        if (status.isEmpty() || !status.get().sameFields(next)) {
+            status = Optional.of(next);
+        }
+        if (admission instanceof Admission.Queued q && (movedFrom < 0 || q.position() - 1 < movedFrom)) {
+            movedFrom = q.position() - 1;
+        }
+        List<String> moved = movedFrom < 0 ? List.of()
+                : waiting.keySet().stream().skip(movedFrom).toList();
+        return new Transition(admission, changes, Math.max(movedFrom, 0), moved, holders.size());
     }
 }

@@ -209,7 +209,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
                 default -> throw new IllegalArgumentException("unknown queue change " + c.get(0).asText());
             });
         }
-        return new Transition(admission, changes, strings(root.path("before")), strings(root.path("after")),
+        return new Transition(admission, changes, root.path("moved_from").asInt(), strings(root.path("moved")),
                 root.path("holders").asInt());
     }
 
