@@ -20,16 +20,30 @@ import java.util.concurrent.TimeoutException;
  * deadline that covers connect, headers and body, and bodies capped at 1 MiB.
  */
 public final class ProbeHttp implements AutoCloseable {
-    private final HttpClient client;
+    private final Duration connectTimeout;
+    /** Built at the first probe: building loads the JDK's TLS trust store (~100 ms), which a server whose
+     * backends are all local or unset never needs, and which must not delay the listener. */
+    private HttpClient client;
+    private boolean closed;
 
     public ProbeHttp(Duration connectTimeout) {
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(connectTimeout)
-                .proxy(HttpClient.Builder.NO_PROXY)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .build();
+        this.connectTimeout = connectTimeout;
+    }
+
+    private synchronized HttpClient client() {
+        if (closed) {
+            throw new IllegalStateException("probe HTTP client closed");
+        }
+        if (client == null) {
+            client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .connectTimeout(connectTimeout)
+                    .proxy(HttpClient.Builder.NO_PROXY)
+                    .executor(Executors.newVirtualThreadPerTaskExecutor())
+                    .build();
+        }
+        return client;
     }
 
     HttpOutcome get(URI uri, Map<String, String> headers, Duration budget) {
@@ -40,7 +54,7 @@ public final class ProbeHttp implements AutoCloseable {
                 .header("Accept", "application/json");
         headers.forEach(req::header);
         CompletableFuture<HttpResponse<byte[]>> f =
-                client.sendAsync(req.build(), CappedBody.handler(CappedBody.ONE_MIB));
+                client().sendAsync(req.build(), CappedBody.handler(CappedBody.ONE_MIB));
         try {
             HttpResponse<byte[]> r = f.get(budget.toMillis(), TimeUnit.MILLISECONDS);
             return new HttpOutcome.Answered(r.statusCode(), r.body());
@@ -89,7 +103,10 @@ public final class ProbeHttp implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        client.close();
+    public synchronized void close() {
+        closed = true;
+        if (client != null) {
+            client.close();
+        }
     }
 }

@@ -37,6 +37,7 @@ public final class Metrics implements ProbeObserver, QueueListener, RequestObser
     private final Counter queueStoreErrors;
     private final Counter statusReadErrors;
     private final Counter streamOverflows;
+    private final Counter unconfirmedGrants;
     private final AtomicReference<CachedReading> lastReading = new AtomicReference<>();
 
     private record CachedReading(long at, QueueStatusReader.Reading reading) {
@@ -57,6 +58,8 @@ public final class Metrics implements ProbeObserver, QueueListener, RequestObser
                 .register(registry);
         this.queueStoreErrors = Counter.builder("opentalking.store.errors").tag("op", "queue")
                 .description("store failures").register(registry);
+        this.unconfirmedGrants = Counter.builder("opentalking.queue.grants.unconfirmed")
+                .description("grants no Redis replica acknowledged within OPENTALKING_REDIS_WAIT_MS").register(registry);
         this.streamOverflows = Counter.builder("opentalking.sse.overflows")
                 .description("event streams ended because the client fell too far behind").register(registry);
         this.statusReadErrors = Counter.builder("opentalking.store.errors").tag("op", "queue_status_read")
@@ -136,6 +139,11 @@ public final class Metrics implements ProbeObserver, QueueListener, RequestObser
     @Override
     public void onStoreError(StoreException e) {
         queueStoreErrors.increment();
+    }
+
+    @Override
+    public void onUnconfirmedGrants(int count) {
+        unconfirmedGrants.increment(count);
     }
 
     /** Requests and their latency by route template, method and status: every label from a bounded set. */

@@ -18,6 +18,13 @@ public interface QueueListener {
     default void onRound() {
     }
 
+    /**
+     * A step granted {@code count} slots that no store replica acknowledged within the acknowledgement timeout:
+     * they stand, and a failover before they replicate starts a quiet lease instead of a double hold.
+     */
+    default void onUnconfirmedGrants(int count) {
+    }
+
     /** This replica is shutting down and gave the session's slot or waiting place back. */
     default void onGivenBack(String sessionId) {
     }

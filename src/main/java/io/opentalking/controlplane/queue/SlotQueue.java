@@ -161,6 +161,9 @@ public final class SlotQueue implements AutoCloseable {
     }
 
     private void apply(Transition t) {
+        if (t.unconfirmedGrants() > 0) {
+            listeners.forEach(l -> l.onUnconfirmedGrants(t.unconfirmedGrants()));
+        }
         for (QueueChange c : t.changes()) {
             switch (c) {
                 case QueueChange.Left l -> owned.remove(l.sessionId());

@@ -158,8 +158,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
         } catch (IllegalArgumentException e) {
             throw StoreReplyException.unreadable(calls.store(), what, e.getMessage(), e);
         }
-        awaitReplica(root.path("replicas").asInt(0));
-        return t;
+        return awaitReplica(root.path("replicas").asInt(0)) ? t : t.unconfirmed(t.grants());
     }
 
     /**
@@ -168,9 +167,9 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
      * replica acknowledges in time, the grant is still reported (it happened, and the step's other changes must
      * not be lost); what makes that safe is the quiet lease a primary change starts (slot_queue.lua).
      */
-    private void awaitReplica(int replicas) {
+    private boolean awaitReplica(int replicas) {
         if (replicas <= 0 || replicaAck.isZero()) {
-            return;
+            return true;
         }
         try {
             Long acks = calls.call("grant acknowledgement", c -> c.waitForReplication(1, replicaAck.toMillis()),
@@ -178,10 +177,13 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
             if (acks == null || acks < 1) {
                 LOG.log(System.Logger.Level.WARNING, "no replica acknowledged a grant within {0} ms; a failover now "
                         + "would start a quiet lease", replicaAck.toMillis());
+                return false;
             }
+            return true;
         } catch (StoreException e) {
             LOG.log(System.Logger.Level.WARNING, "could not wait for a replica to acknowledge a grant: {0}",
                     e.getMessage());
+            return false;
         }
     }
 
