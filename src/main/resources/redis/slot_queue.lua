@@ -4,6 +4,7 @@
 -- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet, left,
 --       primary
 -- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, known_epoch, session ids...
+--       (renew: the number k of ids told they hold a slot, then those k ids, then the others)
 local H, W, WL, WD, HD, EX, SEQ, ST = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local EP, QUIET, LEFT, PRIMARY = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local op = ARGV[1]
@@ -158,10 +159,16 @@ elseif op == 'leave' then
   redis.call('ZADD', LEFT, now + 2 * lease, sid)
   promote()
 elseif op == 'renew' then
-  for i = FIRST_ID, #ARGV do
+  -- ARGV[FIRST_ID]: how many of the ids after it were told they hold a slot.
+  local lastGranted = FIRST_ID + (tonumber(ARGV[FIRST_ID]) or 0)
+  for i = FIRST_ID + 1, #ARGV do
     local sid = ARGV[i]
     if redis.call('ZSCORE', H, sid) then
       redis.call('ZADD', H, now + lease, sid)
+    elseif redis.call('ZSCORE', W, sid) and i <= lastGranted then
+      -- Told it holds, found waiting: this primary never had its grant (a failover). It must not go on believing
+      -- it holds while the queue may grant the slot to another: it leaves, told its lease was lost.
+      dropWait(sid); change('lease_lost', sid)
     elseif redis.call('ZSCORE', W, sid) then
       redis.call('ZADD', WL, now + lease, sid)
     elseif redis.call('ZSCORE', LEFT, sid) then

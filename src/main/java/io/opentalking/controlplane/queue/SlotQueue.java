@@ -113,13 +113,23 @@ public final class SlotQueue implements AutoCloseable {
         long sentAt = clock.millis();
         List<String> ids = List.copyOf(owned.keySet());
         try {
-            Map<String, SessionRecords.Gone> gone = guarded(() -> records.gone(ids));
-            gone.forEach(this::giveBackGone);
-            List<String> live = ids.stream().filter(id -> !gone.containsKey(id)).toList();
+            Map<String, SessionRecords.Standing> standing = guarded(() -> records.standing(ids));
+            standing.forEach((id, s) -> {
+                if (s.gone()) {
+                    giveBackGone(id, s);
+                }
+            });
+            List<String> live = ids.stream().filter(id -> !standing.getOrDefault(id,
+                    SessionRecords.Standing.QUEUED).gone()).toList();
             if (live.isEmpty()) {
                 return;
             }
-            Transition t = guarded(() -> store.renew(live, limits));
+            // Sessions whose clients were told they hold a slot: the store must find them holding (see SlotStore).
+            List<String> granted = live.stream().filter(id -> standing.get(id) == SessionRecords.Standing.GRANTED)
+                    .toList();
+            List<String> queued = live.stream().filter(id -> standing.get(id) != SessionRecords.Standing.GRANTED)
+                    .toList();
+            Transition t = guarded(() -> store.renew(granted, queued, limits));
             live.forEach(id -> owned.computeIfPresent(id, (k, v) -> sentAt));
             apply(t);
         } catch (StoreException e) {
@@ -128,13 +138,13 @@ public final class SlotQueue implements AutoCloseable {
     }
 
     /** Stops renewing first, so a failed leave still frees the slot when the lease ends. */
-    private void giveBackGone(String id, SessionRecords.Gone why) {
+    private void giveBackGone(String id, SessionRecords.Standing why) {
         if (owned.remove(id) == null) {
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "session {0} has no live record ({1}); giving its queue place back",
                 id, why);
-        if (why == SessionRecords.Gone.MISSING) {
+        if (why == SessionRecords.Standing.MISSING) {
             notifyChange(new QueueChange.SessionMissing(id));
         }
         apply(guarded(() -> store.leave(id, limits)));

@@ -1,5 +1,7 @@
 package io.opentalking.controlplane.sessions;
 
+import io.opentalking.controlplane.queue.SessionRecords;
+
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -19,6 +21,15 @@ public enum SessionState {
 
     public boolean isFinal() {
         return this == CLOSED || this == ERROR;
+    }
+
+    /** What this state tells the queue about a session's slot. */
+    public SessionRecords.Standing standing() {
+        return switch (this) {
+            case CLOSED, ERROR -> SessionRecords.Standing.ENDED;
+            case CREATED, RUNNING -> SessionRecords.Standing.GRANTED;
+            case QUEUED -> SessionRecords.Standing.QUEUED;
+        };
     }
 
     public static Optional<SessionState> parse(String s) {

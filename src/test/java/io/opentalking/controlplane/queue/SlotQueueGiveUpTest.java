@@ -56,10 +56,10 @@ class SlotQueueGiveUpTest {
         }
 
         @Override
-        public Transition renew(Collection<String> sessionIds, QueueLimits limits) {
+        public Transition renew(Collection<String> granted, Collection<String> queued, QueueLimits limits) {
             long sent = clock.millis();
             check();
-            Transition t = inner.renew(sessionIds, limits);
+            Transition t = inner.renew(granted, queued, limits);
             lastRenewSent.set(sent);
             return t;
         }

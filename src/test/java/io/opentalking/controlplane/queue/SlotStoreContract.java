@@ -212,6 +212,25 @@ abstract class SlotStoreContract {
     }
 
     @Test
+    void aSessionToldItHoldsButFoundWaitingLeavesAsLeaseLost() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 0);
+        s.enqueue("a", l);
+        s.enqueue("b", l);
+        s.enqueue("c", l);
+        // "b" waits, but its replica says its client was told it holds (a grant a failover lost): it must leave.
+        Transition t = s.renew(List.of("b"), List.of("a", "c"), l);
+        assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("b"));
+        assertThat(t.newPositions()).containsExactly(entry("c", 1));
+        assertThat(s.membership("b")).isEqualTo(new Membership.Absent());
+        assertThat(s.membership("a")).isEqualTo(new Membership.Holding());
+        assertStatus(true, 1, 1, 1);
+        // Told it holds and holding: renewed as usual, nothing changes.
+        assertThat(s.renew(List.of("a"), List.of("c"), l).changes()).isEmpty();
+        assertThat(positions(s, "c")).containsExactly(1);
+    }
+
+    @Test
     void aStepNamesOnlyTheWaitersWhosePositionChanged() {
         SlotStore s = store();
         QueueLimits l = limits(1, 0);

@@ -71,8 +71,8 @@ class SessionServiceStoreFaultTest {
         }
 
         @Override
-        public Map<String, Gone> gone(Collection<String> ids) {
-            return inner.gone(ids);
+        public Map<String, Standing> standing(Collection<String> ids) {
+            return inner.standing(ids);
         }
 
         @Override
@@ -114,8 +114,8 @@ class SessionServiceStoreFaultTest {
         }
 
         @Override
-        public Transition renew(Collection<String> sessionIds, QueueLimits limits) {
-            return inner.renew(sessionIds, limits);
+        public Transition renew(Collection<String> granted, Collection<String> queued, QueueLimits limits) {
+            return inner.renew(granted, queued, limits);
         }
 
         @Override

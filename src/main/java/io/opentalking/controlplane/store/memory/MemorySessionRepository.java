@@ -82,14 +82,10 @@ public final class MemorySessionRepository implements SessionRepository {
     }
 
     @Override
-    public Map<String, Gone> gone(Collection<String> ids) {
-        Map<String, Gone> out = new HashMap<>();
+    public Map<String, Standing> standing(Collection<String> ids) {
+        Map<String, Standing> out = new HashMap<>();
         for (String id : ids) {
-            find(id).ifPresentOrElse(s -> {
-                if (s.state().isFinal()) {
-                    out.put(id, Gone.ENDED);
-                }
-            }, () -> out.put(id, Gone.MISSING));
+            out.put(id, find(id).map(s -> s.state().standing()).orElse(Standing.MISSING));
         }
         return out;
     }

@@ -96,14 +96,20 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     }
 
     @Override
-    public synchronized Transition renew(Collection<String> sids, QueueLimits limits) {
+    public synchronized Transition renew(Collection<String> granted, Collection<String> queued, QueueLimits limits) {
         long now = clock.millis();
         movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
         reclaim(now, changes);
+        List<String> sids = new ArrayList<>(granted);
+        sids.addAll(queued);
         for (String sid : sids) {
             if (holders.containsKey(sid)) {
                 holders.put(sid, now + limits.leaseMs());
+            } else if (waiting.containsKey(sid) && granted.contains(sid)) {
+                // As slot_queue.lua: told it holds, found waiting; it leaves rather than believe a lost grant.
+                dropWait(sid);
+                changes.add(new QueueChange.LeaseLost(sid));
             } else if (waiting.containsKey(sid)) {
                 waiting.put(sid, now + limits.leaseMs());
             } else if (left.containsKey(sid)) {

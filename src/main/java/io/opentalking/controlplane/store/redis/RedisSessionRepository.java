@@ -88,13 +88,13 @@ final class RedisSessionRepository implements SessionRepository {
 
     /** One pipelined HGET of the state per session, all under one deadline (a renewal, not a request, waits). */
     @Override
-    public Map<String, Gone> gone(Collection<String> ids) {
+    public Map<String, Standing> standing(Collection<String> ids) {
         Map<String, CompletableFuture<String>> states = new LinkedHashMap<>();
         for (String id : ids) {
             states.put(id, calls.dispatch("session check", c -> c.hget(RedisKeys.session(id), "state")));
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Gone> out = new HashMap<>();
+        Map<String, Standing> out = new HashMap<>();
         for (Map.Entry<String, CompletableFuture<String>> e : states.entrySet()) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             String state;
@@ -104,11 +104,8 @@ final class RedisSessionRepository implements SessionRepository {
                 // A key of another type under our name is not a session.
                 state = null;
             }
-            if (state == null) {
-                out.put(e.getKey(), Gone.MISSING);
-            } else if (SessionState.parse(state).map(SessionState::isFinal).orElse(false)) {
-                out.put(e.getKey(), Gone.ENDED);
-            }
+            out.put(e.getKey(), state == null ? Standing.MISSING
+                    : SessionState.parse(state).map(SessionState::standing).orElse(Standing.QUEUED));
         }
         return out;
     }

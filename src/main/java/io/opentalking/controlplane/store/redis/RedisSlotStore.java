@@ -70,8 +70,13 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     }
 
     @Override
-    public Transition renew(Collection<String> sessionIds, QueueLimits limits) {
-        return step("renew", limits, sessionIds);
+    public Transition renew(Collection<String> granted, Collection<String> queued, QueueLimits limits) {
+        // The script reads how many of the ids that follow were told they hold a slot.
+        List<String> ids = new ArrayList<>(granted.size() + queued.size() + 1);
+        ids.add(Integer.toString(granted.size()));
+        ids.addAll(granted);
+        ids.addAll(queued);
+        return step("renew", limits, ids);
     }
 
     @Override
