@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Fault checker: the slot queue stays safe under a seeded random schedule of store and replica faults.
 #
-#   bash bench/drills/queue-safety.sh [--smoke] [--no-build] [--seeds N] [--seed S] [--duration SEC]
+#   bash bench/drills/queue-safety.sh [--smoke] [--no-build] [--seeds N] [--seed S] [--duration SEC] [--self-test]
 #
 # Three replicas on one redis-server (replica 3 through a TCP proxy the checker runs), OPENTALKING_FLASHTALK_SLOTS=1,
 # OPENTALKING_QUEUE_LEASE_MS=2000, four clients creating, holding and deleting flashtalk sessions. Faults: SIGSTOP/
 # SIGCONT and kill -9 (+ restart) of a replica, Redis restart (empty), FLUSHALL, DEL of a holder's record, DEBUG
 # SLEEP, CLIENT PAUSE, proxy drop/delay/blackhole. Checks and output: see queue_safety.py. Full mode: 50 schedules
-# of 60 s (seeds 1..50 unless --seed); --smoke: one schedule of 25 s. Exit 1 on any violation.
+# of 60 s (seeds 1..50 unless --seed); --smoke: one schedule of 25 s. Exit 1 on any violation. The checks' self-test
+# (planted histories, a real overlap among them, must be caught) runs first; --self-test runs only it.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -20,12 +21,15 @@ while [ $# -gt 0 ]; do
     --seeds) SEEDS="$2"; shift 2 ;;
     --seed) FIRST_SEED="$2"; SEEDS=1; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
+    --self-test) exec python3 "$(dirname "${BASH_SOURCE[0]}")/queue_safety.py" --self-test ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
 LEASE_MS=2000
 
+python3 "$(dirname "${BASH_SOURCE[0]}")/queue_safety.py" --self-test >/dev/null \
+  || { python3 "$(dirname "${BASH_SOURCE[0]}")/queue_safety.py" --self-test; echo "the checks' self-test failed" >&2; exit 2; }
 bench_init queue-safety
 build_if_needed
 need_cmd redis-cli redis-tools

@@ -3,15 +3,22 @@
 
 Clients create, hold and delete flashtalk sessions while a seeded random schedule of faults runs: SIGSTOP/SIGCONT
 and kill -9 (then restart) of a replica, Redis restart (empty), FLUSHALL, DEL of a holder's record, DEBUG SLEEP,
-CLIENT PAUSE, and replica 3's connections through a TCP proxy that drops, delays or blackholes them. Every grant
-and end each client is told is recorded with the server's time of the change (the record's updated_at, which is
-when the events went out) or, for a DELETE, the time the client sent it. Checks:
+CLIENT PAUSE, and replica 3's connections through a TCP proxy that drops, delays or blackholes them. Each client
+follows its session's event stream (GET /sessions/{id}/events, resumed with Last-Event-ID on another replica when
+it breaks) and polls GET /sessions/{id} every 100 ms. A holder interval is on one clock, the checker's: it starts
+when the first message telling the client it holds arrived (POST answer, slot_acquired event or GET) and ends when
+the first message telling it otherwise arrived (session.expired / session.closed event, a closed, error or 404
+GET) or when the client sent its DELETE; the server's times (stream entry ids, updated_at) are printed beside them
+to explain a violation, never used as bounds. Checks:
   holders   never more sessions believed to hold a slot than slots (a holder counts until it is told otherwise)
   fifo      of two queued sessions, the one queued first (its answer before the other's request) is granted first
   ghost     no slot held in Redis for a session without a record for longer than a lease (+1 s)
   settle    once quiet, every session is over or holds a slot (a live record matches the queue keys)
   status    once quiet, /queue/status equals the queue keys
-Prints the seed, the schedule and every violation with the history around it; exit 1 on a violation.
+Prints the seed, the schedule, per fault kind the time from the fault's end to the first grant told after it, and
+every violation with the history around it; writes the whole history to <results>/history-seed<S>.txt; exit 1 on
+a violation. --self-test feeds planted histories (a real overlap among them) to the checks and exits 1 if one is
+missed or a clean one is reported.
 """
 import argparse
 import datetime
@@ -81,10 +88,12 @@ def call(port, method, path, body=None, timeout=2.0):
 
 
 def server_time(doc):
+    """The record's updated_at (the server's time of its last change), or None: shown beside an observation,
+    never used as one."""
     try:
         return datetime.datetime.fromisoformat(doc["updated_at"].replace("Z", "+00:00")).timestamp()
-    except (KeyError, ValueError):
-        return now()
+    except (KeyError, ValueError, AttributeError):
+        return None
 
 
 class Proxy(threading.Thread):
@@ -148,6 +157,10 @@ class Proxy(threading.Thread):
 
 
 class World:
+    """What every client was told, on one clock: the checker's own (time.time() when a message reached a client,
+    or when a client sent its DELETE). The server's own times (stream entry ids, updated_at) are kept beside each
+    observation only to explain a violation; they never bound an interval."""
+
     def __init__(self, a):
         self.a = a
         self.ports = [int(p) for p in a.ports.split(",")]
@@ -155,18 +168,14 @@ class World:
         self.frozen = set()
         self.log = []          # (time, text): every belief and fault, for the history around a violation
         self.lock = threading.Lock()
-        self.holding = {}      # sid -> (grant time, client)
-        self.intervals = []    # (start, end, sid)
+        self.obs = {}          # sid -> [(time told, "hold" | "end", how, server time or None)]
+        self.seen = set()      # (sid, kind, channel) already written to the log
         self.queued = []       # (answer time, request time, sid)
-        self.granted_at = {}   # sid -> grant time
-        self.ended_at = {}     # sid -> end time
         self.sessions = set()
-        # When records were lost by a fault: GET answers 404 from that moment, so that is when the client lost
-        # the session (its stream is told session_missing before the slot goes on), not when it next polls.
-        self.record_lost = {}  # sid -> time
-        self.all_lost = []     # times of FLUSHALL / Redis restarts
-        self.violations = []
+        self.faults = []       # (kind, begin, end)
+        self.violations = []   # (time, text, sids involved)
         self.stop = False
+        self.stop_at = None
 
     def note(self, t, text):
         with self.lock:
@@ -176,26 +185,177 @@ class World:
         ok = [p for i, p in enumerate(self.ports) if i not in self.frozen]
         return rnd.choice(ok or self.ports)
 
-    def grant(self, sid, t, via):
+    def told(self, sid, kind, t, how, server_t=None):
+        """A client was told (or, for a DELETE, decided) that sid holds a slot ("hold") or no longer does ("end")."""
+        channel = how.split()[0]
         with self.lock:
-            if sid in self.holding or sid in self.ended_at:
+            if self.stop_at is not None and t > self.stop_at:
                 return
-            self.holding[sid] = t
-            self.granted_at[sid] = t
-        self.note(t, f"grant {sid[:8]} ({via})")
+            self.obs.setdefault(sid, []).append((t, kind, how, server_t))
+            first = (sid, kind, channel) not in self.seen
+            self.seen.add((sid, kind, channel))
+        if first:
+            extra = f" [server +{server_t - self.t0:.3f}]" if server_t is not None else ""
+            self.note(t, f"{kind} {sid[:8]} ({how}){extra}")
 
-    def end(self, sid, t, why):
+    def state(self, sid):
+        """'over' once told any end, 'holding' once told a hold (and no end), else 'waiting'."""
         with self.lock:
-            if sid in self.ended_at:
+            kinds = {o[1] for o in self.obs.get(sid, ())}
+        return "over" if "end" in kinds else "holding" if "hold" in kinds else "waiting"
+
+    def first_hold(self, sid):
+        with self.lock:
+            holds = [o[0] for o in self.obs.get(sid, ()) if o[1] == "hold"]
+        return min(holds) if holds else None
+
+
+def belief_intervals(obs):
+    """[(start, end or None, sid, start how, end how, start server time, end server time)] from what was told.
+
+    An interval starts at the first message that told the client it holds and ends at the first later message
+    that told it otherwise (whichever channel came first), so its end is never before its start. A session told
+    an end before any hold (a stale grant arriving after its close) never held: closed is final, a client
+    ignores what comes after it."""
+    out = []
+    for sid, lst in obs.items():
+        holds = sorted(o for o in lst if o[1] == "hold")
+        ends = sorted(o for o in lst if o[1] == "end")
+        if not holds:
+            continue
+        h = holds[0]
+        if ends and ends[0][0] < h[0]:
+            continue
+        e = ends[0] if ends else None
+        out.append((h[0], e[0] if e else None, sid, h[2], e[2] if e else "still holding", h[3], e[3] if e else None))
+    return out
+
+
+def check_holders(intervals, slots):
+    """Never more sessions told they hold a slot than slots, at any instant. An end and a start at the same
+    instant do not overlap. Returns [(time, text, sids)]."""
+    points = []
+    for s, e, sid, *_ in intervals:
+        points.append((s, 1, sid))
+        if e is not None:
+            points.append((e, -1, sid))
+    points.sort(key=lambda x: (x[0], x[1]))
+    held, out = set(), []
+    for t, d, sid in points:
+        if d < 0:
+            held.discard(sid)
+        else:
+            held.add(sid)
+            if len(held) > slots:
+                out.append((t, f"holders: {len(held)} believed to hold {slots} slot(s): "
+                               + ", ".join(x[:8] for x in sorted(held)), sorted(held)))
+    return out
+
+
+def check_fifo(queued, granted_at, ended_at):
+    """Of two queued sessions, the one queued first (its answer before the other's request) is granted first."""
+    q = sorted(queued)
+    out = []
+    for i, (ans_x, _, x) in enumerate(q):
+        for ans_y, req_y, y in q[i + 1:]:
+            if ans_x >= req_y:
+                continue
+            gx, gy = granted_at.get(x), granted_at.get(y)
+            ex = ended_at.get(x)
+            if gy is not None and (gx is None or gy < gx) and (ex is None or ex > gy):
+                out.append((gy, f"fifo: {y[:8]} granted before {x[:8]}, queued earlier and still waiting", [x, y]))
+    return out
+
+
+def stream_id_time(eid):
+    """A Redis stream entry id's milliseconds (Redis' clock when the event was appended), in seconds."""
+    try:
+        return int(eid.split("-")[0]) / 1000.0
+    except (AttributeError, ValueError):
+        return None
+
+
+class EventStream(threading.Thread):
+    """Follows GET /sessions/{id}/events on a live replica, resuming with Last-Event-ID on another one when the
+    stream breaks, and tells the world each grant and end the moment its event arrives."""
+
+    def __init__(self, w, sid, rnd):
+        super().__init__(daemon=True)
+        self.w, self.sid, self.rnd = w, sid, rnd
+        self.last_id = None
+        self.conn = None
+        self.closed = False
+
+    def close(self):
+        self.closed = True
+        c = self.conn
+        if c is not None and c.sock is not None:
+            try:
+                c.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def run(self):
+        w, sid = self.w, self.sid
+        while not (self.closed or w.stop or w.state(sid) == "over"):
+            port = w.live_port(self.rnd)
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            self.conn = c
+            try:
+                headers = {"Accept": "text/event-stream"}
+                if self.last_id:
+                    headers["Last-Event-ID"] = self.last_id
+                c.request("GET", f"/sessions/{sid}/events", headers=headers)
+                r = c.getresponse()
+                if r.status in (204, 404):
+                    w.told(sid, "end", now(), f"SSE {r.status} via {port}")
+                    return
+                if r.status == 200:
+                    self.read(r, port)
+                else:
+                    r.read()
+            except (OSError, http.client.HTTPException, ValueError):
+                pass
+            finally:
+                c.close()
+            time.sleep(0.1)
+
+    def read(self, r, port):
+        w, sid = self.w, self.sid
+        ev = {}
+        while not self.closed:
+            line = r.readline()
+            if not line:
                 return
-            self.ended_at[sid] = t
-            start = self.holding.pop(sid, None)
-            if start is not None:
-                self.intervals.append((start, t, sid))
-        self.note(t, f"end {sid[:8]} ({why})")
+            line = line.decode("utf-8", "replace").rstrip("\r\n")
+            if line.startswith(":"):
+                continue
+            if line:
+                k, _, v = line.partition(":")
+                ev[k] = v[1:] if v.startswith(" ") else v
+                continue
+            t = now()
+            name, eid = ev.get("event"), ev.get("id")
+            try:
+                data = json.loads(ev.get("data", "{}"))
+            except ValueError:
+                data = {}
+            ev = {}
+            if eid:
+                self.last_id = eid
+            how = f"SSE {name} {data.get('message') or data.get('state') or ''} via {port}"
+            st = stream_id_time(eid)
+            if name == "session.queued" and data.get("message") == "slot_acquired":
+                w.told(sid, "hold", t, how, st)
+            elif name == "session.queued" and data.get("message") in ("timeout", "queue_full"):
+                w.told(sid, "end", t, how, st)
+            elif name in ("session.expired", "session.closed"):
+                w.told(sid, "end", t, how, st)
 
 
 def client(w, n, rnd):
+    """Creates a session, follows its events and polls it (whichever tells first counts), holds it for a while
+    once told it holds, then deletes it; its belief ends when it sends the DELETE."""
     while not w.stop:
         port = w.live_port(rnd)
         t_req = now()
@@ -206,34 +366,38 @@ def client(w, n, rnd):
             continue
         sid = doc["session_id"]
         w.sessions.add(sid)
-        w.note(t_ans, f"client {n} {sid[:8]} answered {doc.get('status')} via {port}")
-        if doc.get("status") == "created":
-            w.grant(sid, server_time(doc), "POST")
-        else:
+        status = doc.get("status")
+        w.note(t_ans, f"client {n} {sid[:8]} answered {status} via {port}")
+        if status == "created":
+            w.told(sid, "hold", t_ans, f"POST created via {port}")
+        elif status == "queued":
             with w.lock:
                 w.queued.append((t_ans, t_req, sid))
+        else:
+            w.told(sid, "end", t_ans, f"POST {status} via {port}")
+        stream = EventStream(w, sid, random.Random(rnd.random()))
+        stream.start()
         hold_for = rnd.uniform(0.3, 1.5)
-        deadline = None
-        while not w.stop:
-            st, d = call(w.live_port(rnd), "GET", "/sessions/" + sid, timeout=1.0)
+        while not w.stop and w.state(sid) != "over":
+            p = w.live_port(rnd)
+            st, d = call(p, "GET", "/sessions/" + sid, timeout=1.0)
+            t = now()
             if st == 404:
-                t = now()
-                lost = [x for x in w.all_lost + [w.record_lost.get(sid, 0)] if 0 < x <= t]
-                w.end(sid, max(lost) if lost else t, "record gone")
-                break
-            if st == 200:
-                state = d.get("state")
+                w.told(sid, "end", t, f"GET 404 via {p}")
+            elif st == 200:
+                state, upd = d.get("state"), server_time(d)
                 if state in LIVE:
-                    w.grant(sid, server_time(d), "GET")
-                    deadline = deadline or now() + hold_for
+                    w.told(sid, "hold", t, f"GET {state} via {p}", upd)
                 elif state in ("closed", "error"):
-                    w.end(sid, server_time(d), f"{state} {d.get('reason', '')}")
-                    break
-            if deadline and now() >= deadline:
-                w.end(sid, now(), "DELETE sent")
-                call(w.live_port(rnd), "DELETE", "/sessions/" + sid)
+                    w.told(sid, "end", t, f"GET {state} {d.get('reason', '')} via {p}", upd)
+            granted = w.first_hold(sid)
+            if w.state(sid) == "holding" and granted is not None and now() >= granted + hold_for:
+                p = w.live_port(rnd)
+                w.told(sid, "end", now(), f"DELETE sent via {p}")
+                call(p, "DELETE", "/sessions/" + sid)
                 break
             time.sleep(0.1)
+        stream.close()
 
 
 def ghost_watch(w):
@@ -247,7 +411,8 @@ def ghost_watch(w):
                 if not resp(w.a.redis_port, "EXISTS", "opentalking:session:" + sid):
                     first = since.setdefault(sid, t)
                     if t - first > w.a.lease_ms / 1000 + 1.0:
-                        w.violations.append((t, f"ghost: {sid[:8]} held without a record for {t - first:.1f} s"))
+                        w.violations.append((t, f"ghost: {sid[:8]} held without a record for {t - first:.1f} s",
+                                             [sid]))
                         since[sid] = float("inf")
                 else:
                     since.pop(sid, None)
@@ -290,7 +455,6 @@ def run_fault(w, kind, rnd, proxy):
             time.sleep(0.1)
         w.frozen.discard(i)
     elif kind == "redis_restart":
-        w.all_lost.append(now())
         try:
             resp(a.redis_port, "SHUTDOWN", "NOSAVE")
         except OSError:
@@ -305,13 +469,11 @@ def run_fault(w, kind, rnd, proxy):
             except OSError:
                 time.sleep(0.05)
     elif kind == "flushall":
-        w.all_lost.append(now())
         resp(a.redis_port, "FLUSHALL")
     elif kind == "del_record":
         holders = resp(a.redis_port, "ZRANGE", HOLDERS, "0", "-1") or []
         if holders:
             sid = rnd.choice(holders)
-            w.record_lost[sid] = now()
             resp(a.redis_port, "DEL", "opentalking:session:" + sid)
     elif kind == "debug_sleep":
         try:
@@ -329,33 +491,9 @@ def run_fault(w, kind, rnd, proxy):
             proxy.mode = "pass"
             if kind == "proxy_blackhole":
                 proxy.drop()
-    w.note(now(), f"FAULT {kind} ends")
-
-
-def check_holders(w, slots):
-    points = sorted([(s, 1, sid) for s, e, sid in w.intervals] + [(e, -1, sid) for s, e, sid in w.intervals]
-                    + [(s, 1, sid) for sid, s in w.holding.items()], key=lambda x: (x[0], x[1]))
-    held = set()
-    for t, d, sid in points:
-        if d < 0:
-            held.discard(sid)
-        else:
-            held.add(sid)
-            if len(held) > slots:
-                w.violations.append((t, f"holders: {len(held)} believed to hold {slots} slot(s): "
-                                        + ", ".join(x[:8] for x in sorted(held))))
-
-
-def check_fifo(w):
-    q = sorted(w.queued)
-    for i, (ans_x, _, x) in enumerate(q):
-        for ans_y, req_y, y in q[i + 1:]:
-            if ans_x >= req_y:
-                continue
-            gx, gy = w.granted_at.get(x), w.granted_at.get(y)
-            ex = w.ended_at.get(x)
-            if gy is not None and (gx is None or gy < gx) and (ex is None or ex > gy):
-                w.violations.append((gy, f"fifo: {y[:8]} granted before {x[:8]}, queued earlier and still waiting"))
+    te = now()
+    w.faults.append((kind, t, te))
+    w.note(te, f"FAULT {kind} ends")
 
 
 def settle(w):
@@ -367,19 +505,119 @@ def settle(w):
         st, d = call(w.ports[0], "GET", "/sessions/" + sid)
         state = d.get("state") if st == 200 else "absent"
         if state in LIVE and sid not in holders:
-            w.violations.append((now(), f"settle: {sid[:8]} is {state} but holds no slot"))
+            w.violations.append((now(), f"settle: {sid[:8]} is {state} but holds no slot", [sid]))
         if state == "queued" and sid not in waiting:
-            w.violations.append((now(), f"settle: {sid[:8]} is queued but not waiting"))
+            w.violations.append((now(), f"settle: {sid[:8]} is queued but not waiting", [sid]))
         if state not in LIVE + ("queued",) and (sid in holders or sid in waiting):
-            w.violations.append((now(), f"settle: {sid[:8]} is {state} but still in the queue"))
+            w.violations.append((now(), f"settle: {sid[:8]} is {state} but still in the queue", [sid]))
     for p in w.ports:
         st, d = call(p, "GET", "/queue/status")
         want = {"slot_occupied": bool(holders), "queue_size": len(waiting)}
         if st != 200 or d.get("slot_occupied") != want["slot_occupied"] or d.get("queue_size") != want["queue_size"]:
-            w.violations.append((now(), f"status: replica {p} answered {d} but the keys say {want}"))
+            w.violations.append((now(), f"status: replica {p} answered {d} but the keys say {want}", []))
+
+
+def grants_after_faults(faults, starts):
+    """kind -> [seconds from the fault's end to the first grant told after it]; a fault followed by another
+    fault before that grant is counted apart (its wait belongs to both), as is one with no grant after it."""
+    starts = sorted(starts)
+    begins = sorted(b for _, b, _ in faults)
+    out, cut = {}, {}
+    for kind, _, end in faults:
+        nxt = next((s for s in starts if s >= end), None)
+        later = next((b for b in begins if b > end), None)
+        if nxt is None or (later is not None and later < nxt):
+            cut[kind] = cut.get(kind, 0) + 1
+        else:
+            out.setdefault(kind, []).append(nxt - end)
+    return out, cut
+
+
+def print_grants_after_faults(faults, starts, target):
+    out, cut = grants_after_faults(faults, starts)
+    print(f"first grant after the fault ended (target lease + 1 s = {target:.1f} s):")
+    for kind in sorted(set(out) | set(cut)):
+        xs = sorted(out.get(kind, []))
+        if xs:
+            p50 = xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+            over = sum(1 for x in xs if x > target)
+            print(f"  {kind:16s} n={len(xs)} p50={p50:.2f}s max={xs[-1]:.2f}s over target={over}"
+                  + (f" (+{cut[kind]} cut by the next fault or the end)" if kind in cut else ""))
+        else:
+            print(f"  {kind:16s} n=0 ({cut[kind]} cut by the next fault or the end)")
+    return out
+
+
+def self_test():
+    """Feeds planted histories to the checks; exit 1 if one is missed or a clean one is reported."""
+    def obs(*rows):
+        o = {}
+        for sid, kind, t, how, *st in rows:
+            o.setdefault(sid, []).append((t, kind, how, st[0] if st else None))
+        return o
+
+    cases = [
+        ("two sessions told they hold at once (1 slot)", 1, obs(
+            ("A", "hold", 1.0, "POST created"), ("A", "end", 2.0, "DELETE sent"),
+            ("B", "hold", 1.5, "SSE slot_acquired"), ("B", "end", 2.5, "DELETE sent"))),
+        ("back to back: an end and a start at the same instant", 0, obs(
+            ("A", "hold", 1.0, "POST created"), ("A", "end", 2.0, "SSE session.expired"),
+            ("B", "hold", 2.0, "SSE slot_acquired"), ("B", "end", 3.0, "DELETE sent"))),
+        # seed 43's shape: X's grant reaches its client at 21.01 (POST answer), its close was written at 20.98
+        # (server time) and reaches the client at 21.05. Judged on the client's clock X held 21.01..21.05.
+        ("a close written before the grant was told; next grant after the client learnt it", 0, obs(
+            ("X", "hold", 21.01, "POST created"), ("X", "end", 21.05, "GET closed lease_lost", 20.98),
+            ("Y", "hold", 21.10, "SSE slot_acquired"), ("Y", "end", 22.0, "DELETE sent"),
+            ("Z", "hold", 23.0, "POST created"), ("Z", "end", 24.0, "DELETE sent"))),
+        ("the same, the next grant told before X's client learnt of its close", 1, obs(
+            ("X", "hold", 21.01, "POST created"), ("X", "end", 21.05, "GET closed lease_lost", 20.98),
+            ("Y", "hold", 21.03, "SSE slot_acquired"), ("Y", "end", 22.0, "DELETE sent"))),
+        ("a holder never told otherwise overlaps a later one", 1, obs(
+            ("A", "hold", 1.0, "POST created"), ("B", "hold", 5.0, "SSE slot_acquired"))),
+        ("a stale grant after the close is no belief", 0, obs(
+            ("A", "end", 2.0, "SSE session.closed"), ("A", "hold", 2.1, "GET created"),
+            ("B", "hold", 2.05, "SSE slot_acquired"))),
+        ("the first channel counts: SSE end before GET's", 0, obs(
+            ("A", "hold", 1.0, "SSE slot_acquired"), ("A", "hold", 1.05, "GET created"),
+            ("A", "end", 2.0, "SSE session.expired"), ("A", "end", 2.1, "GET closed"),
+            ("B", "hold", 2.05, "POST created"))),
+        ("three holders at once are reported too (2 slots)", 2, obs(
+            ("A", "hold", 1.0, "x"), ("B", "hold", 1.1, "x"), ("C", "hold", 1.2, "x"),
+            ("A", "end", 2.0, "x"), ("B", "end", 2.0, "x"), ("C", "end", 2.0, "x"))),
+    ]
+    bad = 0
+    for name, want, o in cases:
+        n_slots = 2 if name.endswith("(2 slots)") else 1
+        iv = belief_intervals(o)
+        if any(e is not None and e < s for s, e, *_ in iv):
+            print(f"self-test FAILED: {name}: an interval ends before it starts: {iv}")
+            bad += 1
+        got = check_holders(iv, n_slots)
+        ok = (len(got) > 0) == (want > 0)
+        print(f"self-test {'ok' if ok else 'FAILED'}: {name}: {len(got)} holder violation(s), "
+              f"{'expected' if want else 'none expected'}")
+        bad += not ok
+    queued = [(1.0, 0.9, "x"), (1.6, 1.5, "y")]
+    for name, granted, ended, want in [
+        ("fifo: the later waiter granted first", {"y": 3.0, "x": 4.0}, {}, 1),
+        ("fifo: in order", {"x": 3.0, "y": 4.0}, {}, 0),
+        ("fifo: the earlier waiter had left", {"y": 3.0}, {"x": 2.0}, 0)]:
+        got = check_fifo(queued, granted, ended)
+        ok = (len(got) > 0) == (want > 0)
+        print(f"self-test {'ok' if ok else 'FAILED'}: {name}: {len(got)} violation(s)")
+        bad += not ok
+    out, cut = grants_after_faults([("flushall", 1.0, 1.1), ("freeze", 5.0, 6.0), ("kill", 6.5, 7.0)],
+                                   [2.0, 3.5, 7.5])
+    ok = out == {"flushall": [2.0 - 1.1], "kill": [0.5]} and cut == {"freeze": 1}
+    print(f"self-test {'ok' if ok else 'FAILED'}: first grant after a fault: {out} {cut}")
+    bad += not ok
+    print(f"self-test: {'all checks behave' if not bad else f'{bad} FAILED'}")
+    return 1 if bad else 0
 
 
 def main():
+    if "--self-test" in sys.argv[1:]:
+        sys.exit(self_test())
     ap = argparse.ArgumentParser()
     for k in ("ports", "pids", "urls", "java_cmd", "repo", "results"):
         ap.add_argument("--" + k.replace("_", "-"), required=True)
@@ -403,27 +641,47 @@ def main():
     print(f"seed {a.seed}: schedule " + ", ".join(f"{t:.1f}s {k}" for t, k in schedule), flush=True)
     threads = [threading.Thread(target=client, args=(w, n, random.Random(a.seed * 100 + n)), daemon=True)
                for n in range(a.clients)] + [threading.Thread(target=ghost_watch, args=(w,), daemon=True)]
+    t0 = w.t0 = now()
     for th in threads:
         th.start()
-    t0 = now()
     for at, kind in schedule:
         time.sleep(max(0.0, t0 + at - now()))
         run_fault(w, kind, rnd, proxy)
     time.sleep(max(0.0, t0 + a.duration - now()))
+    w.stop_at = now()
     w.stop = True
     for th in threads:
         th.join(5)
-    check_holders(w, a.slots)
-    check_fifo(w)
+    intervals = belief_intervals(w.obs)
+    by_sid = {iv[2]: iv for iv in intervals}
+    w.violations += check_holders(intervals, a.slots)
+    w.violations += check_fifo(w.queued, {iv[2]: iv[0] for iv in intervals},
+                               {sid: min(o[0] for o in lst if o[1] == "end") for sid, lst in w.obs.items()
+                                if any(o[1] == "end" for o in lst)})
     settle(w)
-    grants = len(w.granted_at)
-    print(f"seed {a.seed}: {len(w.sessions)} sessions, {grants} grants, {len(schedule)} faults, "
+    print(f"seed {a.seed}: {len(w.sessions)} sessions, {len(intervals)} grants, {len(schedule)} faults, "
           f"{len(w.violations)} violation(s)")
-    for vt, text in sorted(w.violations)[:10]:
-        print("VIOLATION at +%.2fs: %s" % (vt - t0, text))
+    print_grants_after_faults(w.faults, [iv[0] for iv in intervals], a.lease_ms / 1000 + 1.0)
+
+    def rel(x):
+        return "-" if x is None else f"+{x - t0:.3f}s"
+
+    for vt, text, sids in sorted(w.violations, key=lambda v: v[0])[:10]:
+        print("VIOLATION at +%.3fs: %s" % (vt - t0, text))
+        for sid in sids:
+            iv = by_sid.get(sid)
+            if iv:
+                print(f"    {sid[:8]} told it holds {rel(iv[0])} ({iv[3]}, server {rel(iv[5])}), "
+                      f"told otherwise {rel(iv[1])} ({iv[4]}, server {rel(iv[6])})")
         for lt, line in w.log:
             if vt - 3 <= lt <= vt + 0.5:
-                print("    +%.2fs %s" % (lt - t0, line))
+                print("    +%.3fs %s" % (lt - t0, line))
+    with open(f"{a.results}/history-seed{a.seed}.txt", "w") as f:
+        for lt, line in sorted(w.log):
+            f.write("+%.3fs %s\n" % (lt - t0, line))
+        for iv in sorted(intervals, key=lambda x: x[0]):
+            f.write(f"interval {iv[2][:8]} {rel(iv[0])} .. {rel(iv[1])} ({iv[3]} .. {iv[4]}; server "
+                    f"{rel(iv[5])} .. {rel(iv[6])})\n")
     for c in w.children:  # the replicas and the Redis this run restarted; the script ends its own
         c.terminate()
         try:
