@@ -34,6 +34,11 @@ bench_init queue-safety
 build_if_needed
 need_cmd redis-cli redis-tools
 
+# DEBUG SLEEP needs the DEBUG command, which Redis 7 refuses unless enabled (the option does not exist before 7)
+if [ "$(redis-server --version | sed -n 's/.*v=\([0-9]*\)\..*/\1/p')" -ge 7 ] 2>/dev/null; then
+  export REDIS_EXTRA_ARGS="--enable-debug-command local"
+fi
+
 failed=0
 for seed in $(seq "$FIRST_SEED" $((FIRST_SEED + SEEDS - 1))); do
   RPORT=$(free_port); XPORT=$(free_port); P1=$(free_port); P2=$(free_port); P3=$(free_port)
@@ -55,6 +60,7 @@ for seed in $(seq "$FIRST_SEED" $((FIRST_SEED + SEEDS - 1))); do
     --pids "${SERVER_PIDS[r1]},${SERVER_PIDS[r2]},${SERVER_PIDS[r3]}" --urls "$U,$U,$UX" \
     --java-cmd "$JAVA $JVM_FLAGS $(cds_flags) -jar $JAR" --repo "$REPO_DIR" --results "$RESULTS_DIR" \
     --redis-port "$RPORT" --proxy-port "$XPORT" --lease-ms "$LEASE_MS" --seed "$seed" --duration "$DURATION" \
+    --redis-args="${REDIS_EXTRA_ARGS:-}" \
     | tee -a "$RESULTS_DIR/report.txt"
   [ "${PIPESTATUS[0]}" = 0 ] || failed=1
   set -e

@@ -51,13 +51,19 @@ def resp(port, *args, timeout=2.0):
         return _read(f)
 
 
+class RedisError(str):
+    """An error reply (-ERR ...): a fault that Redis refused did not happen, and the history says so."""
+
+
 def _read(f):
     line = f.readline()
     if not line:
         raise OSError("closed")
     t, rest = line[:1], line[1:-2]
-    if t in (b"+", b"-"):
+    if t == b"+":
         return rest.decode()
+    if t == b"-":
+        return RedisError(rest.decode())
     if t == b":":
         return int(rest)
     if t == b"$":
@@ -461,7 +467,8 @@ def run_fault(w, kind, rnd, proxy):
             pass
         time.sleep(rnd.uniform(0.2, 1.0))
         w.children.append(subprocess.Popen(["redis-server", "--port", str(a.redis_port), "--bind", "127.0.0.1",
-                                            "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL))
+                                            "--save", "", "--appendonly", "no"] + a.redis_args.split(),
+                                           stdout=subprocess.DEVNULL))
         for _ in range(100):
             try:
                 if resp(a.redis_port, "PING") == "PONG":
@@ -469,19 +476,23 @@ def run_fault(w, kind, rnd, proxy):
             except OSError:
                 time.sleep(0.05)
     elif kind == "flushall":
-        resp(a.redis_port, "FLUSHALL")
+        refused(w, kind, resp(a.redis_port, "FLUSHALL"))
     elif kind == "del_record":
         holders = resp(a.redis_port, "ZRANGE", HOLDERS, "0", "-1") or []
         if holders:
             sid = rnd.choice(holders)
-            resp(a.redis_port, "DEL", "opentalking:session:" + sid)
+            refused(w, kind, resp(a.redis_port, "DEL", "opentalking:session:" + sid))
     elif kind == "debug_sleep":
+        # Redis 7 refuses DEBUG unless started with --enable-debug-command local (queue-safety.sh does)
         try:
-            resp(a.redis_port, "DEBUG", "SLEEP", f"{rnd.uniform(0.2, 0.6 * lease):.2f}", timeout=30)
+            refused(w, kind, resp(a.redis_port, "DEBUG", "SLEEP", f"{rnd.uniform(0.2, 0.6 * lease):.2f}", timeout=30))
         except OSError:
             pass
     elif kind == "client_pause":
-        resp(a.redis_port, "CLIENT", "PAUSE", str(int(rnd.uniform(200, 600 * lease))))
+        # CLIENT PAUSE answers at once; the fault lasts until the pause ends
+        ms = int(rnd.uniform(200, 600 * lease))
+        if not refused(w, kind, resp(a.redis_port, "CLIENT", "PAUSE", str(ms))):
+            time.sleep(ms / 1000)
     elif kind.startswith("proxy_"):
         if kind == "proxy_drop":
             proxy.drop()
@@ -494,6 +505,14 @@ def run_fault(w, kind, rnd, proxy):
     te = now()
     w.faults.append((kind, t, te))
     w.note(te, f"FAULT {kind} ends")
+
+
+def refused(w, kind, reply):
+    """True (and noted in the history) when Redis refused the fault's command."""
+    if isinstance(reply, RedisError):
+        w.note(now(), f"FAULT {kind} refused by Redis: {reply}")
+        return True
+    return False
 
 
 def settle(w):
@@ -518,17 +537,17 @@ def settle(w):
 
 
 def grants_after_faults(faults, starts):
-    """kind -> [seconds from the fault's end to the first grant told after it]; a fault followed by another
-    fault before that grant is counted apart (its wait belongs to both), as is one with no grant after it."""
+    """kind -> [seconds from the fault's end to the first grant told after it], and kind -> how many of those
+    waits another fault began in (they count for both) or found no grant before the run ended (not counted)."""
     starts = sorted(starts)
     begins = sorted(b for _, b, _ in faults)
     out, cut = {}, {}
     for kind, _, end in faults:
         nxt = next((s for s in starts if s >= end), None)
-        later = next((b for b in begins if b > end), None)
+        later = next((b for b in begins if b >= end), None)
         if nxt is None or (later is not None and later < nxt):
             cut[kind] = cut.get(kind, 0) + 1
-        else:
+        if nxt is not None:
             out.setdefault(kind, []).append(nxt - end)
     return out, cut
 
@@ -542,9 +561,10 @@ def print_grants_after_faults(faults, starts, target):
             p50 = xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
             over = sum(1 for x in xs if x > target)
             print(f"  {kind:16s} n={len(xs)} p50={p50:.2f}s max={xs[-1]:.2f}s over target={over}"
-                  + (f" (+{cut[kind]} cut by the next fault or the end)" if kind in cut else ""))
+                  + (f" ({cut[kind]} with another fault begun before that grant, or none after it)"
+                     if kind in cut else ""))
         else:
-            print(f"  {kind:16s} n=0 ({cut[kind]} cut by the next fault or the end)")
+            print(f"  {kind:16s} n=0 (no grant after it)")
     return out
 
 
@@ -608,7 +628,7 @@ def self_test():
         bad += not ok
     out, cut = grants_after_faults([("flushall", 1.0, 1.1), ("freeze", 5.0, 6.0), ("kill", 6.5, 7.0)],
                                    [2.0, 3.5, 7.5])
-    ok = out == {"flushall": [2.0 - 1.1], "kill": [0.5]} and cut == {"freeze": 1}
+    ok = out == {"flushall": [2.0 - 1.1], "freeze": [1.5], "kill": [0.5]} and cut == {"freeze": 1}
     print(f"self-test {'ok' if ok else 'FAILED'}: first grant after a fault: {out} {cut}")
     bad += not ok
     print(f"self-test: {'all checks behave' if not bad else f'{bad} FAILED'}")
@@ -624,6 +644,7 @@ def main():
     ap.add_argument("--redis-port", type=int, required=True)
     ap.add_argument("--proxy-port", type=int, required=True)
     ap.add_argument("--lease-ms", type=int, required=True)
+    ap.add_argument("--redis-args", default="", help="extra redis-server arguments for a restart")
     ap.add_argument("--slots", type=int, default=1)
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--duration", type=float, default=60)
