@@ -37,6 +37,7 @@ HOLDERS = "opentalking:flashtalk_queue:holders"
 WAITING = "opentalking:flashtalk_queue:waiting"
 LIVE = ("created", "running")
 BODY = {"avatar_id": "demo-avatar", "model": "flashtalk"}
+MASTER = "mymaster"
 
 
 def now():
@@ -106,6 +107,7 @@ class Proxy(threading.Thread):
     """A TCP proxy to Redis: pass, delay (each chunk held), blackhole (bytes swallowed) or drop (connections cut)."""
 
     def __init__(self, listen, target):
+        """target: a function giving the port to connect to (the current primary under Sentinel)."""
         super().__init__(daemon=True)
         self.target, self.mode, self.delay = target, "pass", 0.0
         self.conns = []
@@ -123,7 +125,7 @@ class Proxy(threading.Thread):
                     self.conns.append(a)
                 continue
             try:
-                b = socket.create_connection(("127.0.0.1", self.target), timeout=2)
+                b = socket.create_connection(("127.0.0.1", self.target()), timeout=2)
             except OSError:
                 a.close()
                 continue
@@ -182,6 +184,18 @@ class World:
         self.violations = []   # (time, text, sids involved)
         self.stop = False
         self.stop_at = None
+        self.sentinels = [int(p) for p in a.sentinel_ports.split(",") if p] if getattr(a, "sentinel_ports", "") else []
+
+    def primary(self):
+        """The Redis port that is the primary: under Sentinel, the one the first answering sentinel names."""
+        for sp in self.sentinels:
+            try:
+                r = resp(sp, "SENTINEL", "get-master-addr-by-name", MASTER, timeout=0.5)
+                if isinstance(r, list) and len(r) == 2:
+                    return int(r[1])
+            except (OSError, ValueError):
+                pass
+        return self.a.redis_port
 
     def note(self, t, text):
         with self.lock:
@@ -411,10 +425,11 @@ def ghost_watch(w):
     since = {}
     while not w.stop:
         try:
-            holders = resp(w.a.redis_port, "ZRANGE", HOLDERS, "0", "-1") or []
+            primary = w.primary()
+            holders = resp(primary, "ZRANGE", HOLDERS, "0", "-1") or []
             t = now()
             for sid in holders:
-                if not resp(w.a.redis_port, "EXISTS", "opentalking:session:" + sid):
+                if not resp(primary, "EXISTS", "opentalking:session:" + sid):
                     first = since.setdefault(sid, t)
                     if t - first > w.a.lease_ms / 1000 + 1.0:
                         w.violations.append((t, f"ghost: {sid[:8]} held without a record for {t - first:.1f} s",
@@ -432,6 +447,29 @@ def ghost_watch(w):
 
 FAULTS = ["freeze", "kill", "redis_restart", "flushall", "del_record", "debug_sleep", "client_pause",
           "proxy_drop", "proxy_delay", "proxy_blackhole"]
+# Under Sentinel a failover takes the restart's place (same index, so a seed keeps the rest of its schedule).
+SENTINEL_FAULTS = ["failover" if k == "redis_restart" else k for k in FAULTS]
+
+
+def follow_primary(w, proxy):
+    """Replica 3's proxy follows the primary, as a TCP load balancer checking the role would: when the sentinels
+    name another one, its connections are cut and new ones go to the new primary."""
+    last = w.primary()
+    while not w.stop:
+        time.sleep(0.2)
+        p = w.primary()
+        if p != last:
+            w.note(now(), f"proxy follows the primary {last} -> {p}")
+            proxy.drop()
+            last = p
+
+
+def role(port):
+    try:
+        r = resp(port, "ROLE", timeout=0.5)
+        return r[0] if isinstance(r, list) and r else None
+    except OSError:
+        return None
 
 
 def run_fault(w, kind, rnd, proxy):
@@ -450,7 +488,7 @@ def run_fault(w, kind, rnd, proxy):
         w.frozen.add(i)
         os.kill(w.pids[i], signal.SIGKILL)
         time.sleep(0.5)
-        env = dict(os.environ, OPENTALKING_API_PORT=str(w.ports[i]), OPENTALKING_REDIS_URL=a.urls.split(",")[i])
+        env = dict(os.environ, OPENTALKING_API_PORT=str(w.ports[i]), OPENTALKING_REDIS_URL=a.urls.split("|")[i])
         p = subprocess.Popen(a.java_cmd.split(), env=env, cwd=a.repo, stdout=open(f"{a.results}/restart-{i}.log", "a"),
                              stderr=subprocess.STDOUT)
         w.pids[i] = p.pid
@@ -476,23 +514,34 @@ def run_fault(w, kind, rnd, proxy):
             except OSError:
                 time.sleep(0.05)
     elif kind == "flushall":
-        refused(w, kind, resp(a.redis_port, "FLUSHALL"))
+        refused(w, kind, resp(w.primary(), "FLUSHALL"))
     elif kind == "del_record":
-        holders = resp(a.redis_port, "ZRANGE", HOLDERS, "0", "-1") or []
+        holders = resp(w.primary(), "ZRANGE", HOLDERS, "0", "-1") or []
         if holders:
             sid = rnd.choice(holders)
-            refused(w, kind, resp(a.redis_port, "DEL", "opentalking:session:" + sid))
+            refused(w, kind, resp(w.primary(), "DEL", "opentalking:session:" + sid))
     elif kind == "debug_sleep":
         # Redis 7 refuses DEBUG unless started with --enable-debug-command local (queue-safety.sh does)
         try:
-            refused(w, kind, resp(a.redis_port, "DEBUG", "SLEEP", f"{rnd.uniform(0.2, 0.6 * lease):.2f}", timeout=30))
+            refused(w, kind, resp(w.primary(), "DEBUG", "SLEEP", f"{rnd.uniform(0.2, 0.6 * lease):.2f}", timeout=30))
         except OSError:
             pass
     elif kind == "client_pause":
         # CLIENT PAUSE answers at once; the fault lasts until the pause ends
         ms = int(rnd.uniform(200, 600 * lease))
-        if not refused(w, kind, resp(a.redis_port, "CLIENT", "PAUSE", str(ms))):
+        if not refused(w, kind, resp(w.primary(), "CLIENT", "PAUSE", str(ms))):
             time.sleep(ms / 1000)
+    elif kind == "failover":
+        # the fault ends when the sentinels name the promoted replica and it answers as the primary
+        before = w.primary()
+        if not refused(w, kind, resp(w.sentinels[0], "SENTINEL", "FAILOVER", MASTER, timeout=5)):
+            deadline, p = now() + 20, before
+            while now() < deadline:
+                p = w.primary()
+                if p != before and role(p) == "master":
+                    break
+                time.sleep(0.05)
+            w.note(now(), f"FAULT failover: primary {before} -> {p}")
     elif kind.startswith("proxy_"):
         if kind == "proxy_drop":
             proxy.drop()
@@ -505,6 +554,16 @@ def run_fault(w, kind, rnd, proxy):
     te = now()
     w.faults.append((kind, t, te))
     w.note(te, f"FAULT {kind} ends")
+    if kind == "failover":
+        # the next failover needs a replica in sync (not timed; at most 4 s, after which a failover may be refused)
+        for _ in range(80):
+            try:
+                info = resp(w.primary(), "INFO", "replication", timeout=0.5) or ""
+                if isinstance(info, str) and "state=online" in info:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
 
 
 def refused(w, kind, reply):
@@ -518,8 +577,9 @@ def refused(w, kind, reply):
 def settle(w):
     a = w.a
     time.sleep(2 * a.lease_ms / 1000 + 1)
-    holders = set(resp(a.redis_port, "ZRANGE", HOLDERS, "0", "-1") or [])
-    waiting = set(resp(a.redis_port, "ZRANGE", WAITING, "0", "-1") or [])
+    primary = w.primary()
+    holders = set(resp(primary, "ZRANGE", HOLDERS, "0", "-1") or [])
+    waiting = set(resp(primary, "ZRANGE", WAITING, "0", "-1") or [])
     for sid in sorted(w.sessions):
         st, d = call(w.ports[0], "GET", "/sessions/" + sid)
         state = d.get("state") if st == 200 else "absent"
@@ -645,19 +705,22 @@ def main():
     ap.add_argument("--proxy-port", type=int, required=True)
     ap.add_argument("--lease-ms", type=int, required=True)
     ap.add_argument("--redis-args", default="", help="extra redis-server arguments for a restart")
+    ap.add_argument("--sentinel-ports", default="", help="Sentinel mode: the sentinels watching mymaster")
     ap.add_argument("--slots", type=int, default=1)
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--duration", type=float, default=60)
     ap.add_argument("--clients", type=int, default=4)
     a = ap.parse_args()
     rnd = random.Random(a.seed)
-    proxy = Proxy(a.proxy_port, a.redis_port)
-    proxy.start()
     w = World(a)
+    proxy = Proxy(a.proxy_port, w.primary)
+    proxy.start()
+    if w.sentinels:
+        threading.Thread(target=follow_primary, args=(w, proxy), daemon=True).start()
     w.children = []
     schedule, t = [], 2.0
     while t < a.duration - 2:
-        schedule.append((t, rnd.choice(FAULTS)))
+        schedule.append((t, rnd.choice(SENTINEL_FAULTS if w.sentinels else FAULTS)))
         t += rnd.uniform(1.0, 2.5 * a.lease_ms / 1000)
     print(f"seed {a.seed}: schedule " + ", ".join(f"{t:.1f}s {k}" for t, k in schedule), flush=True)
     threads = [threading.Thread(target=client, args=(w, n, random.Random(a.seed * 100 + n)), daemon=True)
