@@ -11,7 +11,8 @@
 # of 60 s (seeds 1..50 unless --seed); --smoke: one schedule of 25 s. Exit 1 on any violation. The checks' self-test
 # (planted histories, a real overlap among them, must be caught) runs first; --self-test runs only it. --sentinel:
 # the primary gets a replica and three sentinels, replicas 1 and 2 use a redis-sentinel:// URL, replica 3's proxy
-# follows the primary the sentinels name, and a SENTINEL FAILOVER takes the Redis restart's place in the schedule.
+# connects to the primary the sentinels name at each new connection, and a SENTINEL FAILOVER takes the Redis
+# restart's place in the schedule.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION="$2"; shift 2 ;;
     --sentinel) SENTINEL=1; shift ;;
     --self-test) exec python3 "$(dirname "${BASH_SOURCE[0]}")/queue_safety.py" --self-test ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
