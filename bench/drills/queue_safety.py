@@ -520,7 +520,7 @@ def run_fault(w, kind, rnd, proxy):
             time.sleep(ms / 1000)
     elif kind == "failover":
         # the fault ends when the sentinels name the promoted replica and it answers as the primary
-        before = w.primary()
+        before, w.old_primary = w.primary(), None
         if not refused(w, kind, resp(w.sentinels[0], "SENTINEL", "FAILOVER", MASTER, timeout=5)):
             deadline, p = now() + 20, before
             while now() < deadline:
@@ -529,6 +529,7 @@ def run_fault(w, kind, rnd, proxy):
                     break
                 time.sleep(0.05)
             w.note(now(), f"FAULT failover: primary {before} -> {p}")
+            w.old_primary = (before, t)
     elif kind.startswith("proxy_"):
         if kind == "proxy_drop":
             proxy.drop()
@@ -546,7 +547,14 @@ def run_fault(w, kind, rnd, proxy):
         # from clients still connected to it. A second failover before that picks it as the "replica" and prolongs
         # two primaries (seed 34 --sentinel, 4 s wait: 16.6 s), so wait (not timed, at most 15 s) for a replica in
         # sync
+        old, demoted = getattr(w, "old_primary", None), False
         for _ in range(300):
+            if not demoted and old is not None and role(old[0]) == "slave":
+                # Sentinel cut the old primary's clients as it demoted it: only now do the replicas move, and what
+                # they wrote to it since the promotion is discarded by its resync
+                demoted = True
+                w.faults.append(("failover_demoted", old[1], now()))
+                w.note(now(), f"FAULT failover: old primary {old[0]} demoted")
             try:
                 info = resp(w.primary(), "INFO", "replication", timeout=0.5) or ""
                 if isinstance(info, str) and "state=online" in info:
