@@ -161,10 +161,11 @@ redis_ping() {
   [ "${line%$'\r'}" = "+PONG" ]
 }
 
-# launch_redis <port> -> sets REDIS_PID (does not wait)
+# launch_redis <port> -> sets REDIS_PID (does not wait). REDIS_EXTRA_ARGS (words) are added to redis-server's.
 launch_redis() {
+  # shellcheck disable=SC2086
   spawn "$RESULTS_DIR/redis-$1.log" - \
-    redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no --daemonize no
+    redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no --daemonize no ${REDIS_EXTRA_ARGS:-}
   REDIS_PID=$SPAWN_PID
 }
 

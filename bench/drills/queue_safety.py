@@ -3,15 +3,22 @@
 
 Clients create, hold and delete flashtalk sessions while a seeded random schedule of faults runs: SIGSTOP/SIGCONT
 and kill -9 (then restart) of a replica, Redis restart (empty), FLUSHALL, DEL of a holder's record, DEBUG SLEEP,
-CLIENT PAUSE, and replica 3's connections through a TCP proxy that drops, delays or blackholes them. Every grant
-and end each client is told is recorded with the server's time of the change (the record's updated_at, which is
-when the events went out) or, for a DELETE, the time the client sent it. Checks:
+CLIENT PAUSE, and replica 3's connections through a TCP proxy that drops, delays or blackholes them. Each client
+follows its session's event stream (GET /sessions/{id}/events, resumed with Last-Event-ID on another replica when
+it breaks) and polls GET /sessions/{id} every 100 ms. A holder interval is on one clock, the checker's: it starts
+when the first message telling the client it holds arrived (POST answer, slot_acquired event or GET) and ends when
+the first message telling it otherwise arrived (session.expired / session.closed event, a closed, error or 404
+GET) or when the client sent its DELETE; the server's times (stream entry ids, updated_at) are printed beside them
+to explain a violation, never used as bounds. Checks:
   holders   never more sessions believed to hold a slot than slots (a holder counts until it is told otherwise)
   fifo      of two queued sessions, the one queued first (its answer before the other's request) is granted first
   ghost     no slot held in Redis for a session without a record for longer than a lease (+1 s)
   settle    once quiet, every session is over or holds a slot (a live record matches the queue keys)
   status    once quiet, /queue/status equals the queue keys
-Prints the seed, the schedule and every violation with the history around it; exit 1 on a violation.
+Prints the seed, the schedule, per fault kind the time from the fault's end to the first grant told after it, and
+every violation with the history around it; writes the whole history to <results>/history-seed<S>.txt; exit 1 on
+a violation. --self-test feeds planted histories (a real overlap among them) to the checks and exits 1 if one is
+missed or a clean one is reported.
 """
 import argparse
 import datetime
@@ -30,6 +37,7 @@ HOLDERS = "opentalking:flashtalk_queue:holders"
 WAITING = "opentalking:flashtalk_queue:waiting"
 LIVE = ("created", "running")
 BODY = {"avatar_id": "demo-avatar", "model": "flashtalk"}
+MASTER = "mymaster"
 
 
 def now():
@@ -44,13 +52,19 @@ def resp(port, *args, timeout=2.0):
         return _read(f)
 
 
+class RedisError(str):
+    """An error reply (-ERR ...): a fault that Redis refused did not happen, and the history says so."""
+
+
 def _read(f):
     line = f.readline()
     if not line:
         raise OSError("closed")
     t, rest = line[:1], line[1:-2]
-    if t in (b"+", b"-"):
+    if t == b"+":
         return rest.decode()
+    if t == b"-":
+        return RedisError(rest.decode())
     if t == b":":
         return int(rest)
     if t == b"$":
@@ -81,16 +95,19 @@ def call(port, method, path, body=None, timeout=2.0):
 
 
 def server_time(doc):
+    """The record's updated_at (the server's time of its last change), or None: shown beside an observation,
+    never used as one."""
     try:
         return datetime.datetime.fromisoformat(doc["updated_at"].replace("Z", "+00:00")).timestamp()
-    except (KeyError, ValueError):
-        return now()
+    except (KeyError, ValueError, AttributeError):
+        return None
 
 
 class Proxy(threading.Thread):
     """A TCP proxy to Redis: pass, delay (each chunk held), blackhole (bytes swallowed) or drop (connections cut)."""
 
     def __init__(self, listen, target):
+        """target: a function giving the port to connect to (the current primary under Sentinel)."""
         super().__init__(daemon=True)
         self.target, self.mode, self.delay = target, "pass", 0.0
         self.conns = []
@@ -108,7 +125,7 @@ class Proxy(threading.Thread):
                     self.conns.append(a)
                 continue
             try:
-                b = socket.create_connection(("127.0.0.1", self.target), timeout=2)
+                b = socket.create_connection(("127.0.0.1", self.target()), timeout=2)
             except OSError:
                 a.close()
                 continue
@@ -148,6 +165,10 @@ class Proxy(threading.Thread):
 
 
 class World:
+    """What every client was told, on one clock: the checker's own (time.time() when a message reached a client,
+    or when a client sent its DELETE). The server's own times (stream entry ids, updated_at) are kept beside each
+    observation only to explain a violation; they never bound an interval."""
+
     def __init__(self, a):
         self.a = a
         self.ports = [int(p) for p in a.ports.split(",")]
@@ -155,18 +176,26 @@ class World:
         self.frozen = set()
         self.log = []          # (time, text): every belief and fault, for the history around a violation
         self.lock = threading.Lock()
-        self.holding = {}      # sid -> (grant time, client)
-        self.intervals = []    # (start, end, sid)
+        self.obs = {}          # sid -> [(time told, "hold" | "end", how, server time or None)]
+        self.seen = set()      # (sid, kind, channel) already written to the log
         self.queued = []       # (answer time, request time, sid)
-        self.granted_at = {}   # sid -> grant time
-        self.ended_at = {}     # sid -> end time
         self.sessions = set()
-        # When records were lost by a fault: GET answers 404 from that moment, so that is when the client lost
-        # the session (its stream is told session_missing before the slot goes on), not when it next polls.
-        self.record_lost = {}  # sid -> time
-        self.all_lost = []     # times of FLUSHALL / Redis restarts
-        self.violations = []
+        self.faults = []       # (kind, begin, end)
+        self.violations = []   # (time, text, sids involved)
         self.stop = False
+        self.stop_at = None
+        self.sentinels = [int(p) for p in a.sentinel_ports.split(",") if p] if getattr(a, "sentinel_ports", "") else []
+
+    def primary(self):
+        """The Redis port that is the primary: under Sentinel, the one the first answering sentinel names."""
+        for sp in self.sentinels:
+            try:
+                r = resp(sp, "SENTINEL", "get-master-addr-by-name", MASTER, timeout=0.5)
+                if isinstance(r, list) and len(r) == 2:
+                    return int(r[1])
+            except (OSError, ValueError):
+                pass
+        return self.a.redis_port
 
     def note(self, t, text):
         with self.lock:
@@ -176,26 +205,177 @@ class World:
         ok = [p for i, p in enumerate(self.ports) if i not in self.frozen]
         return rnd.choice(ok or self.ports)
 
-    def grant(self, sid, t, via):
+    def told(self, sid, kind, t, how, server_t=None):
+        """A client was told (or, for a DELETE, decided) that sid holds a slot ("hold") or no longer does ("end")."""
+        channel = how.split()[0]
         with self.lock:
-            if sid in self.holding or sid in self.ended_at:
+            if self.stop_at is not None and t > self.stop_at:
                 return
-            self.holding[sid] = t
-            self.granted_at[sid] = t
-        self.note(t, f"grant {sid[:8]} ({via})")
+            self.obs.setdefault(sid, []).append((t, kind, how, server_t))
+            first = (sid, kind, channel) not in self.seen
+            self.seen.add((sid, kind, channel))
+        if first:
+            extra = f" [server +{server_t - self.t0:.3f}]" if server_t is not None else ""
+            self.note(t, f"{kind} {sid[:8]} ({how}){extra}")
 
-    def end(self, sid, t, why):
+    def state(self, sid):
+        """'over' once told any end, 'holding' once told a hold (and no end), else 'waiting'."""
         with self.lock:
-            if sid in self.ended_at:
+            kinds = {o[1] for o in self.obs.get(sid, ())}
+        return "over" if "end" in kinds else "holding" if "hold" in kinds else "waiting"
+
+    def first_hold(self, sid):
+        with self.lock:
+            holds = [o[0] for o in self.obs.get(sid, ()) if o[1] == "hold"]
+        return min(holds) if holds else None
+
+
+def belief_intervals(obs):
+    """[(start, end or None, sid, start how, end how, start server time, end server time)] from what was told.
+
+    An interval starts at the first message that told the client it holds and ends at the first later message
+    that told it otherwise (whichever channel came first), so its end is never before its start. A session told
+    an end before any hold (a stale grant arriving after its close) never held: closed is final, a client
+    ignores what comes after it."""
+    out = []
+    for sid, lst in obs.items():
+        holds = sorted(o for o in lst if o[1] == "hold")
+        ends = sorted(o for o in lst if o[1] == "end")
+        if not holds:
+            continue
+        h = holds[0]
+        if ends and ends[0][0] < h[0]:
+            continue
+        e = ends[0] if ends else None
+        out.append((h[0], e[0] if e else None, sid, h[2], e[2] if e else "still holding", h[3], e[3] if e else None))
+    return out
+
+
+def check_holders(intervals, slots):
+    """Never more sessions told they hold a slot than slots, at any instant. An end and a start at the same
+    instant do not overlap. Returns [(time, text, sids)]."""
+    points = []
+    for s, e, sid, *_ in intervals:
+        points.append((s, 1, sid))
+        if e is not None:
+            points.append((e, -1, sid))
+    points.sort(key=lambda x: (x[0], x[1]))
+    held, out = set(), []
+    for t, d, sid in points:
+        if d < 0:
+            held.discard(sid)
+        else:
+            held.add(sid)
+            if len(held) > slots:
+                out.append((t, f"holders: {len(held)} believed to hold {slots} slot(s): "
+                               + ", ".join(x[:8] for x in sorted(held)), sorted(held)))
+    return out
+
+
+def check_fifo(queued, granted_at, ended_at):
+    """Of two queued sessions, the one queued first (its answer before the other's request) is granted first."""
+    q = sorted(queued)
+    out = []
+    for i, (ans_x, _, x) in enumerate(q):
+        for ans_y, req_y, y in q[i + 1:]:
+            if ans_x >= req_y:
+                continue
+            gx, gy = granted_at.get(x), granted_at.get(y)
+            ex = ended_at.get(x)
+            if gy is not None and (gx is None or gy < gx) and (ex is None or ex > gy):
+                out.append((gy, f"fifo: {y[:8]} granted before {x[:8]}, queued earlier and still waiting", [x, y]))
+    return out
+
+
+def stream_id_time(eid):
+    """A Redis stream entry id's milliseconds (Redis' clock when the event was appended), in seconds."""
+    try:
+        return int(eid.split("-")[0]) / 1000.0
+    except (AttributeError, ValueError):
+        return None
+
+
+class EventStream(threading.Thread):
+    """Follows GET /sessions/{id}/events on a live replica, resuming with Last-Event-ID on another one when the
+    stream breaks, and tells the world each grant and end the moment its event arrives."""
+
+    def __init__(self, w, sid, rnd):
+        super().__init__(daemon=True)
+        self.w, self.sid, self.rnd = w, sid, rnd
+        self.last_id = None
+        self.conn = None
+        self.closed = False
+
+    def close(self):
+        self.closed = True
+        c = self.conn
+        if c is not None and c.sock is not None:
+            try:
+                c.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def run(self):
+        w, sid = self.w, self.sid
+        while not (self.closed or w.stop or w.state(sid) == "over"):
+            port = w.live_port(self.rnd)
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            self.conn = c
+            try:
+                headers = {"Accept": "text/event-stream"}
+                if self.last_id:
+                    headers["Last-Event-ID"] = self.last_id
+                c.request("GET", f"/sessions/{sid}/events", headers=headers)
+                r = c.getresponse()
+                if r.status in (204, 404):
+                    w.told(sid, "end", now(), f"SSE {r.status} via {port}")
+                    return
+                if r.status == 200:
+                    self.read(r, port)
+                else:
+                    r.read()
+            except (OSError, http.client.HTTPException, ValueError):
+                pass
+            finally:
+                c.close()
+            time.sleep(0.1)
+
+    def read(self, r, port):
+        w, sid = self.w, self.sid
+        ev = {}
+        while not self.closed:
+            line = r.readline()
+            if not line:
                 return
-            self.ended_at[sid] = t
-            start = self.holding.pop(sid, None)
-            if start is not None:
-                self.intervals.append((start, t, sid))
-        self.note(t, f"end {sid[:8]} ({why})")
+            line = line.decode("utf-8", "replace").rstrip("\r\n")
+            if line.startswith(":"):
+                continue
+            if line:
+                k, _, v = line.partition(":")
+                ev[k] = v[1:] if v.startswith(" ") else v
+                continue
+            t = now()
+            name, eid = ev.get("event"), ev.get("id")
+            try:
+                data = json.loads(ev.get("data", "{}"))
+            except ValueError:
+                data = {}
+            ev = {}
+            if eid:
+                self.last_id = eid
+            how = f"SSE {name} {data.get('message') or data.get('state') or ''} via {port}"
+            st = stream_id_time(eid)
+            if name == "session.queued" and data.get("message") == "slot_acquired":
+                w.told(sid, "hold", t, how, st)
+            elif name == "session.queued" and data.get("message") in ("timeout", "queue_full"):
+                w.told(sid, "end", t, how, st)
+            elif name in ("session.expired", "session.closed"):
+                w.told(sid, "end", t, how, st)
 
 
 def client(w, n, rnd):
+    """Creates a session, follows its events and polls it (whichever tells first counts), holds it for a while
+    once told it holds, then deletes it; its belief ends when it sends the DELETE."""
     while not w.stop:
         port = w.live_port(rnd)
         t_req = now()
@@ -206,34 +386,38 @@ def client(w, n, rnd):
             continue
         sid = doc["session_id"]
         w.sessions.add(sid)
-        w.note(t_ans, f"client {n} {sid[:8]} answered {doc.get('status')} via {port}")
-        if doc.get("status") == "created":
-            w.grant(sid, server_time(doc), "POST")
-        else:
+        status = doc.get("status")
+        w.note(t_ans, f"client {n} {sid[:8]} answered {status} via {port}")
+        if status == "created":
+            w.told(sid, "hold", t_ans, f"POST created via {port}")
+        elif status == "queued":
             with w.lock:
                 w.queued.append((t_ans, t_req, sid))
+        else:
+            w.told(sid, "end", t_ans, f"POST {status} via {port}")
+        stream = EventStream(w, sid, random.Random(rnd.random()))
+        stream.start()
         hold_for = rnd.uniform(0.3, 1.5)
-        deadline = None
-        while not w.stop:
-            st, d = call(w.live_port(rnd), "GET", "/sessions/" + sid, timeout=1.0)
+        while not w.stop and w.state(sid) != "over":
+            p = w.live_port(rnd)
+            st, d = call(p, "GET", "/sessions/" + sid, timeout=1.0)
+            t = now()
             if st == 404:
-                t = now()
-                lost = [x for x in w.all_lost + [w.record_lost.get(sid, 0)] if 0 < x <= t]
-                w.end(sid, max(lost) if lost else t, "record gone")
-                break
-            if st == 200:
-                state = d.get("state")
+                w.told(sid, "end", t, f"GET 404 via {p}")
+            elif st == 200:
+                state, upd = d.get("state"), server_time(d)
                 if state in LIVE:
-                    w.grant(sid, server_time(d), "GET")
-                    deadline = deadline or now() + hold_for
+                    w.told(sid, "hold", t, f"GET {state} via {p}", upd)
                 elif state in ("closed", "error"):
-                    w.end(sid, server_time(d), f"{state} {d.get('reason', '')}")
-                    break
-            if deadline and now() >= deadline:
-                w.end(sid, now(), "DELETE sent")
-                call(w.live_port(rnd), "DELETE", "/sessions/" + sid)
+                    w.told(sid, "end", t, f"GET {state} {d.get('reason', '')} via {p}", upd)
+            granted = w.first_hold(sid)
+            if w.state(sid) == "holding" and granted is not None and now() >= granted + hold_for:
+                p = w.live_port(rnd)
+                w.told(sid, "end", now(), f"DELETE sent via {p}")
+                call(p, "DELETE", "/sessions/" + sid)
                 break
             time.sleep(0.1)
+        stream.close()
 
 
 def ghost_watch(w):
@@ -241,13 +425,15 @@ def ghost_watch(w):
     since = {}
     while not w.stop:
         try:
-            holders = resp(w.a.redis_port, "ZRANGE", HOLDERS, "0", "-1") or []
+            primary = w.primary()
+            holders = resp(primary, "ZRANGE", HOLDERS, "0", "-1") or []
             t = now()
             for sid in holders:
-                if not resp(w.a.redis_port, "EXISTS", "opentalking:session:" + sid):
+                if not resp(primary, "EXISTS", "opentalking:session:" + sid):
                     first = since.setdefault(sid, t)
                     if t - first > w.a.lease_ms / 1000 + 1.0:
-                        w.violations.append((t, f"ghost: {sid[:8]} held without a record for {t - first:.1f} s"))
+                        w.violations.append((t, f"ghost: {sid[:8]} held without a record for {t - first:.1f} s",
+                                             [sid]))
                         since[sid] = float("inf")
                 else:
                     since.pop(sid, None)
@@ -261,6 +447,16 @@ def ghost_watch(w):
 
 FAULTS = ["freeze", "kill", "redis_restart", "flushall", "del_record", "debug_sleep", "client_pause",
           "proxy_drop", "proxy_delay", "proxy_blackhole"]
+# Under Sentinel a failover takes the restart's place (same index, so a seed keeps the rest of its schedule).
+SENTINEL_FAULTS = ["failover" if k == "redis_restart" else k for k in FAULTS]
+
+
+def role(port):
+    try:
+        r = resp(port, "ROLE", timeout=0.5)
+        return r[0] if isinstance(r, list) and r else None
+    except OSError:
+        return None
 
 
 def run_fault(w, kind, rnd, proxy):
@@ -279,7 +475,7 @@ def run_fault(w, kind, rnd, proxy):
         w.frozen.add(i)
         os.kill(w.pids[i], signal.SIGKILL)
         time.sleep(0.5)
-        env = dict(os.environ, OPENTALKING_API_PORT=str(w.ports[i]), OPENTALKING_REDIS_URL=a.urls.split(",")[i])
+        env = dict(os.environ, OPENTALKING_API_PORT=str(w.ports[i]), OPENTALKING_REDIS_URL=a.urls.split("|")[i])
         p = subprocess.Popen(a.java_cmd.split(), env=env, cwd=a.repo, stdout=open(f"{a.results}/restart-{i}.log", "a"),
                              stderr=subprocess.STDOUT)
         w.pids[i] = p.pid
@@ -290,14 +486,14 @@ def run_fault(w, kind, rnd, proxy):
             time.sleep(0.1)
         w.frozen.discard(i)
     elif kind == "redis_restart":
-        w.all_lost.append(now())
         try:
             resp(a.redis_port, "SHUTDOWN", "NOSAVE")
         except OSError:
             pass
         time.sleep(rnd.uniform(0.2, 1.0))
         w.children.append(subprocess.Popen(["redis-server", "--port", str(a.redis_port), "--bind", "127.0.0.1",
-                                            "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL))
+                                            "--save", "", "--appendonly", "no"] + a.redis_args.split(),
+                                           stdout=subprocess.DEVNULL))
         for _ in range(100):
             try:
                 if resp(a.redis_port, "PING") == "PONG":
@@ -305,21 +501,35 @@ def run_fault(w, kind, rnd, proxy):
             except OSError:
                 time.sleep(0.05)
     elif kind == "flushall":
-        w.all_lost.append(now())
-        resp(a.redis_port, "FLUSHALL")
+        refused(w, kind, resp(w.primary(), "FLUSHALL"))
     elif kind == "del_record":
-        holders = resp(a.redis_port, "ZRANGE", HOLDERS, "0", "-1") or []
+        holders = resp(w.primary(), "ZRANGE", HOLDERS, "0", "-1") or []
         if holders:
             sid = rnd.choice(holders)
-            w.record_lost[sid] = now()
-            resp(a.redis_port, "DEL", "opentalking:session:" + sid)
+            refused(w, kind, resp(w.primary(), "DEL", "opentalking:session:" + sid))
     elif kind == "debug_sleep":
+        # Redis 7 refuses DEBUG unless started with --enable-debug-command local (queue-safety.sh does)
         try:
-            resp(a.redis_port, "DEBUG", "SLEEP", f"{rnd.uniform(0.2, 0.6 * lease):.2f}", timeout=30)
+            refused(w, kind, resp(w.primary(), "DEBUG", "SLEEP", f"{rnd.uniform(0.2, 0.6 * lease):.2f}", timeout=30))
         except OSError:
             pass
     elif kind == "client_pause":
-        resp(a.redis_port, "CLIENT", "PAUSE", str(int(rnd.uniform(200, 600 * lease))))
+        # CLIENT PAUSE answers at once; the fault lasts until the pause ends
+        ms = int(rnd.uniform(200, 600 * lease))
+        if not refused(w, kind, resp(w.primary(), "CLIENT", "PAUSE", str(ms))):
+            time.sleep(ms / 1000)
+    elif kind == "failover":
+        # the fault ends when the sentinels name the promoted replica and it answers as the primary
+        before, w.old_primary = w.primary(), None
+        if not refused(w, kind, resp(w.sentinels[0], "SENTINEL", "FAILOVER", MASTER, timeout=5)):
+            deadline, p = now() + 20, before
+            while now() < deadline:
+                p = w.primary()
+                if p != before and role(p) == "master":
+                    break
+                time.sleep(0.05)
+            w.note(now(), f"FAULT failover: primary {before} -> {p}")
+            w.old_primary = (before, t)
     elif kind.startswith("proxy_"):
         if kind == "proxy_drop":
             proxy.drop()
@@ -329,101 +539,231 @@ def run_fault(w, kind, rnd, proxy):
             proxy.mode = "pass"
             if kind == "proxy_blackhole":
                 proxy.drop()
-    w.note(now(), f"FAULT {kind} ends")
+    te = now()
+    w.faults.append((kind, t, te))
+    w.note(te, f"FAULT {kind} ends")
+    if kind == "failover":
+        # Sentinel demotes a live old primary only seconds later (+convert-to-slave); until then it takes writes
+        # from clients still connected to it. A second failover before that picks it as the "replica" and prolongs
+        # two primaries (seed 34 --sentinel, 4 s wait: 16.6 s), so wait (not timed, at most 15 s) for a replica in
+        # sync
+        old, demoted = getattr(w, "old_primary", None), False
+        for _ in range(300):
+            if not demoted and old is not None and role(old[0]) == "slave":
+                # Sentinel cut the old primary's clients as it demoted it: only now do the replicas move, and what
+                # they wrote to it since the promotion is discarded by its resync
+                demoted = True
+                w.faults.append(("failover_demoted", old[1], now()))
+                w.note(now(), f"FAULT failover: old primary {old[0]} demoted")
+            try:
+                info = resp(w.primary(), "INFO", "replication", timeout=0.5) or ""
+                if isinstance(info, str) and "state=online" in info:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
 
 
-def check_holders(w, slots):
-    points = sorted([(s, 1, sid) for s, e, sid in w.intervals] + [(e, -1, sid) for s, e, sid in w.intervals]
-                    + [(s, 1, sid) for sid, s in w.holding.items()], key=lambda x: (x[0], x[1]))
-    held = set()
-    for t, d, sid in points:
-        if d < 0:
-            held.discard(sid)
-        else:
-            held.add(sid)
-            if len(held) > slots:
-                w.violations.append((t, f"holders: {len(held)} believed to hold {slots} slot(s): "
-                                        + ", ".join(x[:8] for x in sorted(held))))
-
-
-def check_fifo(w):
-    q = sorted(w.queued)
-    for i, (ans_x, _, x) in enumerate(q):
-        for ans_y, req_y, y in q[i + 1:]:
-            if ans_x >= req_y:
-                continue
-            gx, gy = w.granted_at.get(x), w.granted_at.get(y)
-            ex = w.ended_at.get(x)
-            if gy is not None and (gx is None or gy < gx) and (ex is None or ex > gy):
-                w.violations.append((gy, f"fifo: {y[:8]} granted before {x[:8]}, queued earlier and still waiting"))
+def refused(w, kind, reply):
+    """True (and noted in the history) when Redis refused the fault's command."""
+    if isinstance(reply, RedisError):
+        w.note(now(), f"FAULT {kind} refused by Redis: {reply}")
+        return True
+    return False
 
 
 def settle(w):
     a = w.a
     time.sleep(2 * a.lease_ms / 1000 + 1)
-    holders = set(resp(a.redis_port, "ZRANGE", HOLDERS, "0", "-1") or [])
-    waiting = set(resp(a.redis_port, "ZRANGE", WAITING, "0", "-1") or [])
+    primary = w.primary()
+    holders = set(resp(primary, "ZRANGE", HOLDERS, "0", "-1") or [])
+    waiting = set(resp(primary, "ZRANGE", WAITING, "0", "-1") or [])
     for sid in sorted(w.sessions):
         st, d = call(w.ports[0], "GET", "/sessions/" + sid)
         state = d.get("state") if st == 200 else "absent"
         if state in LIVE and sid not in holders:
-            w.violations.append((now(), f"settle: {sid[:8]} is {state} but holds no slot"))
+            w.violations.append((now(), f"settle: {sid[:8]} is {state} but holds no slot", [sid]))
         if state == "queued" and sid not in waiting:
-            w.violations.append((now(), f"settle: {sid[:8]} is queued but not waiting"))
+            w.violations.append((now(), f"settle: {sid[:8]} is queued but not waiting", [sid]))
         if state not in LIVE + ("queued",) and (sid in holders or sid in waiting):
-            w.violations.append((now(), f"settle: {sid[:8]} is {state} but still in the queue"))
+            w.violations.append((now(), f"settle: {sid[:8]} is {state} but still in the queue", [sid]))
     for p in w.ports:
         st, d = call(p, "GET", "/queue/status")
         want = {"slot_occupied": bool(holders), "queue_size": len(waiting)}
         if st != 200 or d.get("slot_occupied") != want["slot_occupied"] or d.get("queue_size") != want["queue_size"]:
-            w.violations.append((now(), f"status: replica {p} answered {d} but the keys say {want}"))
+            w.violations.append((now(), f"status: replica {p} answered {d} but the keys say {want}", []))
+
+
+def grants_after_faults(faults, starts):
+    """kind -> [seconds from the fault's end to the first grant told after it], and kind -> how many of those
+    waits another fault began in (they count for both) or found no grant before the run ended (not counted)."""
+    starts = sorted(starts)
+    begins = sorted(b for _, b, _ in faults)
+    out, cut = {}, {}
+    for kind, _, end in faults:
+        nxt = next((s for s in starts if s >= end), None)
+        later = next((b for b in begins if b >= end), None)
+        if nxt is None or (later is not None and later < nxt):
+            cut[kind] = cut.get(kind, 0) + 1
+        if nxt is not None:
+            out.setdefault(kind, []).append(nxt - end)
+    return out, cut
+
+
+def print_grants_after_faults(faults, starts, target):
+    out, cut = grants_after_faults(faults, starts)
+    print(f"first grant after the fault ended (target lease + 1 s = {target:.1f} s):")
+    for kind in sorted(set(out) | set(cut)):
+        xs = sorted(out.get(kind, []))
+        if xs:
+            p50 = xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+            over = sum(1 for x in xs if x > target)
+            print(f"  {kind:16s} n={len(xs)} p50={p50:.2f}s max={xs[-1]:.2f}s over target={over}"
+                  + (f" ({cut[kind]} with another fault begun before that grant, or none after it)"
+                     if kind in cut else ""))
+        else:
+            print(f"  {kind:16s} n=0 (no grant after it)")
+    return out
+
+
+def self_test():
+    """Feeds planted histories to the checks; exit 1 if one is missed or a clean one is reported."""
+    def obs(*rows):
+        o = {}
+        for sid, kind, t, how, *st in rows:
+            o.setdefault(sid, []).append((t, kind, how, st[0] if st else None))
+        return o
+
+    cases = [
+        ("two sessions told they hold at once (1 slot)", 1, obs(
+            ("A", "hold", 1.0, "POST created"), ("A", "end", 2.0, "DELETE sent"),
+            ("B", "hold", 1.5, "SSE slot_acquired"), ("B", "end", 2.5, "DELETE sent"))),
+        ("back to back: an end and a start at the same instant", 0, obs(
+            ("A", "hold", 1.0, "POST created"), ("A", "end", 2.0, "SSE session.expired"),
+            ("B", "hold", 2.0, "SSE slot_acquired"), ("B", "end", 3.0, "DELETE sent"))),
+        # seed 43's shape: X's grant reaches its client at 21.01 (POST answer), its close was written at 20.98
+        # (server time) and reaches the client at 21.05. Judged on the client's clock X held 21.01..21.05.
+        ("a close written before the grant was told; next grant after the client learnt it", 0, obs(
+            ("X", "hold", 21.01, "POST created"), ("X", "end", 21.05, "GET closed lease_lost", 20.98),
+            ("Y", "hold", 21.10, "SSE slot_acquired"), ("Y", "end", 22.0, "DELETE sent"),
+            ("Z", "hold", 23.0, "POST created"), ("Z", "end", 24.0, "DELETE sent"))),
+        ("the same, the next grant told before X's client learnt of its close", 1, obs(
+            ("X", "hold", 21.01, "POST created"), ("X", "end", 21.05, "GET closed lease_lost", 20.98),
+            ("Y", "hold", 21.03, "SSE slot_acquired"), ("Y", "end", 22.0, "DELETE sent"))),
+        ("a holder never told otherwise overlaps a later one", 1, obs(
+            ("A", "hold", 1.0, "POST created"), ("B", "hold", 5.0, "SSE slot_acquired"))),
+        ("a stale grant after the close is no belief", 0, obs(
+            ("A", "end", 2.0, "SSE session.closed"), ("A", "hold", 2.1, "GET created"),
+            ("B", "hold", 2.05, "SSE slot_acquired"))),
+        ("the first channel counts: SSE end before GET's", 0, obs(
+            ("A", "hold", 1.0, "SSE slot_acquired"), ("A", "hold", 1.05, "GET created"),
+            ("A", "end", 2.0, "SSE session.expired"), ("A", "end", 2.1, "GET closed"),
+            ("B", "hold", 2.05, "POST created"))),
+        ("three holders at once are reported too (2 slots)", 2, obs(
+            ("A", "hold", 1.0, "x"), ("B", "hold", 1.1, "x"), ("C", "hold", 1.2, "x"),
+            ("A", "end", 2.0, "x"), ("B", "end", 2.0, "x"), ("C", "end", 2.0, "x"))),
+    ]
+    bad = 0
+    for name, want, o in cases:
+        n_slots = 2 if name.endswith("(2 slots)") else 1
+        iv = belief_intervals(o)
+        if any(e is not None and e < s for s, e, *_ in iv):
+            print(f"self-test FAILED: {name}: an interval ends before it starts: {iv}")
+            bad += 1
+        got = check_holders(iv, n_slots)
+        ok = (len(got) > 0) == (want > 0)
+        print(f"self-test {'ok' if ok else 'FAILED'}: {name}: {len(got)} holder violation(s), "
+              f"{'expected' if want else 'none expected'}")
+        bad += not ok
+    queued = [(1.0, 0.9, "x"), (1.6, 1.5, "y")]
+    for name, granted, ended, want in [
+        ("fifo: the later waiter granted first", {"y": 3.0, "x": 4.0}, {}, 1),
+        ("fifo: in order", {"x": 3.0, "y": 4.0}, {}, 0),
+        ("fifo: the earlier waiter had left", {"y": 3.0}, {"x": 2.0}, 0)]:
+        got = check_fifo(queued, granted, ended)
+        ok = (len(got) > 0) == (want > 0)
+        print(f"self-test {'ok' if ok else 'FAILED'}: {name}: {len(got)} violation(s)")
+        bad += not ok
+    out, cut = grants_after_faults([("flushall", 1.0, 1.1), ("freeze", 5.0, 6.0), ("kill", 6.5, 7.0)],
+                                   [2.0, 3.5, 7.5])
+    ok = out == {"flushall": [2.0 - 1.1], "freeze": [1.5], "kill": [0.5]} and cut == {"freeze": 1}
+    print(f"self-test {'ok' if ok else 'FAILED'}: first grant after a fault: {out} {cut}")
+    bad += not ok
+    print(f"self-test: {'all checks behave' if not bad else f'{bad} FAILED'}")
+    return 1 if bad else 0
 
 
 def main():
+    if "--self-test" in sys.argv[1:]:
+        sys.exit(self_test())
     ap = argparse.ArgumentParser()
     for k in ("ports", "pids", "urls", "java_cmd", "repo", "results"):
         ap.add_argument("--" + k.replace("_", "-"), required=True)
     ap.add_argument("--redis-port", type=int, required=True)
     ap.add_argument("--proxy-port", type=int, required=True)
     ap.add_argument("--lease-ms", type=int, required=True)
+    ap.add_argument("--redis-args", default="", help="extra redis-server arguments for a restart")
+    ap.add_argument("--sentinel-ports", default="", help="Sentinel mode: the sentinels watching mymaster")
     ap.add_argument("--slots", type=int, default=1)
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--duration", type=float, default=60)
     ap.add_argument("--clients", type=int, default=4)
     a = ap.parse_args()
     rnd = random.Random(a.seed)
-    proxy = Proxy(a.proxy_port, a.redis_port)
-    proxy.start()
     w = World(a)
+    # Under Sentinel the proxy asks for the primary at each new connection and keeps the ones it has, as a
+    # Sentinel client does at each reconnect (Sentinel cuts the old primary's clients when it demotes it)
+    proxy = Proxy(a.proxy_port, w.primary)
+    proxy.start()
     w.children = []
     schedule, t = [], 2.0
     while t < a.duration - 2:
-        schedule.append((t, rnd.choice(FAULTS)))
+        schedule.append((t, rnd.choice(SENTINEL_FAULTS if w.sentinels else FAULTS)))
         t += rnd.uniform(1.0, 2.5 * a.lease_ms / 1000)
     print(f"seed {a.seed}: schedule " + ", ".join(f"{t:.1f}s {k}" for t, k in schedule), flush=True)
     threads = [threading.Thread(target=client, args=(w, n, random.Random(a.seed * 100 + n)), daemon=True)
                for n in range(a.clients)] + [threading.Thread(target=ghost_watch, args=(w,), daemon=True)]
+    t0 = w.t0 = now()
     for th in threads:
         th.start()
-    t0 = now()
     for at, kind in schedule:
         time.sleep(max(0.0, t0 + at - now()))
         run_fault(w, kind, rnd, proxy)
     time.sleep(max(0.0, t0 + a.duration - now()))
+    w.stop_at = now()
     w.stop = True
     for th in threads:
         th.join(5)
-    check_holders(w, a.slots)
-    check_fifo(w)
+    intervals = belief_intervals(w.obs)
+    by_sid = {iv[2]: iv for iv in intervals}
+    w.violations += check_holders(intervals, a.slots)
+    w.violations += check_fifo(w.queued, {iv[2]: iv[0] for iv in intervals},
+                               {sid: min(o[0] for o in lst if o[1] == "end") for sid, lst in w.obs.items()
+                                if any(o[1] == "end" for o in lst)})
     settle(w)
-    grants = len(w.granted_at)
-    print(f"seed {a.seed}: {len(w.sessions)} sessions, {grants} grants, {len(schedule)} faults, "
+    print(f"seed {a.seed}: {len(w.sessions)} sessions, {len(intervals)} grants, {len(schedule)} faults, "
           f"{len(w.violations)} violation(s)")
-    for vt, text in sorted(w.violations)[:10]:
-        print("VIOLATION at +%.2fs: %s" % (vt - t0, text))
+    print_grants_after_faults(w.faults, [iv[0] for iv in intervals], a.lease_ms / 1000 + 1.0)
+
+    def rel(x):
+        return "-" if x is None else f"+{x - t0:.3f}s"
+
+    for vt, text, sids in sorted(w.violations, key=lambda v: v[0])[:10]:
+        print("VIOLATION at +%.3fs: %s" % (vt - t0, text))
+        for sid in sids:
+            iv = by_sid.get(sid)
+            if iv:
+                print(f"    {sid[:8]} told it holds {rel(iv[0])} ({iv[3]}, server {rel(iv[5])}), "
+                      f"told otherwise {rel(iv[1])} ({iv[4]}, server {rel(iv[6])})")
         for lt, line in w.log:
             if vt - 3 <= lt <= vt + 0.5:
-                print("    +%.2fs %s" % (lt - t0, line))
+                print("    +%.3fs %s" % (lt - t0, line))
+    with open(f"{a.results}/history-seed{a.seed}.txt", "w") as f:
+        for lt, line in sorted(w.log):
+            f.write("+%.3fs %s\n" % (lt - t0, line))
+        for iv in sorted(intervals, key=lambda x: x[0]):
+            f.write(f"interval {iv[2][:8]} {rel(iv[0])} .. {rel(iv[1])} ({iv[3]} .. {iv[4]}; server "
+                    f"{rel(iv[5])} .. {rel(iv[6])})\n")
     for c in w.children:  # the replicas and the Redis this run restarted; the script ends its own
         c.terminate()
         try:
