@@ -47,7 +47,13 @@ final class RedisConnections implements AutoCloseable {
     private String loggedState;
     private final reactor.core.Disposable reconnectFailures;
     private volatile boolean closed;
-    private final Thread connector;
+    private volatile Thread connector;
+    /** A connector thread is running (it clears this, under the lock, when every connection is made). */
+    private boolean connecting = true;
+    /** Sentinel only: one pub/sub connection per sentinel, listening for "+switch-master". */
+    private final List<StatefulRedisPubSubConnection<String, String>> sentinelWatches = new CopyOnWriteArrayList<>();
+    /** The primary address last followed after a "+switch-master" (each sentinel sends the same notice). */
+    private String followedPrimary = "";
     /** Told, on a thread of their own, each time the pub/sub connection is (re)connected. */
     private final List<Consumer<StatefulRedisPubSubConnection<String, String>>> pubsubReady =
             new CopyOnWriteArrayList<>();
@@ -82,6 +88,92 @@ final class RedisConnections implements AutoCloseable {
                     logState(System.Logger.Level.WARNING, "not connected to " + cfg.describe() + ": " + lastError);
                 });
         this.connector = Thread.ofVirtual().name("redis-connect").start(this::connectLoop);
+        if (!uri.getSentinels().isEmpty()) {
+            Thread.ofVirtual().name("redis-sentinel-watch").start(this::watchSentinels);
+        }
+    }
+
+    /**
+     * A manual failover (or a primary that is only unreachable from the sentinels) leaves the old primary running:
+     * the connections would stay on it, writing into data its resync throws away, until Sentinel demotes it and it
+     * cuts its clients (~10 s: Sentinel's INFO period). Each sentinel announces the promotion on "+switch-master"
+     * at once; on it, every connection is re-made, which asks the sentinels for the primary again.
+     */
+    private void watchSentinels() {
+        for (RedisURI sentinel : uri.getSentinels()) {
+            while (!closed) {
+                try {
+                    RedisURI node = RedisURI.builder(sentinel).withTimeout(cfg.commandTimeout()).build();
+                    StatefulRedisPubSubConnection<String, String> w = client.connectPubSub(StringCodec.UTF8, node);
+                    w.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+                        @Override
+                        public void message(String channel, String message) {
+                            onSwitchMaster(message);
+                        }
+                    });
+                    w.sync().subscribe("+switch-master");
+                    sentinelWatches.add(w);
+                    break;
+                } catch (RuntimeException e) {
+                    // A sentinel down now: Lettuce finds the primary through the others; try this one again later.
+                    LOG.log(System.Logger.Level.DEBUG, "sentinel watch not connected: {0}", RedisErrors.describe(e));
+                    try {
+                        Thread.sleep(RETRY.toMillis() * 4);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** "{@code <master name> <old ip> <old port> <new ip> <new port>}". */
+    private void onSwitchMaster(String message) {
+        String[] f = message.split(" ");
+        if (closed || f.length != 5 || !f[0].equals(uri.getSentinelMasterId())) {
+            return;
+        }
+        String primary = f[3] + ":" + f[4];
+        synchronized (this) {
+            if (primary.equals(followedPrimary)) {
+                return;
+            }
+            followedPrimary = primary;
+        }
+        // Off the event loop: closing connections there would wait on itself.
+        Thread.ofVirtual().name("redis-follow-primary").start(() -> follow(primary));
+    }
+
+    private synchronized void follow(String primary) {
+        if (closed) {
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "store: Sentinel promoted {0} for {1}; reconnecting to it", primary,
+                uri.getSentinelMasterId());
+        List<AutoCloseable> old = new java.util.ArrayList<>();
+        if (commands != null) {
+            old.add(commands);
+        }
+        if (pubsub != null) {
+            old.add(pubsub);
+        }
+        if (status != null) {
+            old.add(status);
+        }
+        commands = null;
+        pubsub = null;
+        status = null;
+        for (AutoCloseable c : old) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing a connection to the old primary: {0}", e.toString());
+            }
+        }
+        if (!connecting) {
+            connecting = true;
+            connector = Thread.ofVirtual().name("redis-connect").start(this::connectLoop);
+        }
     }
 
     private void connectLoop() {
@@ -118,6 +210,12 @@ final class RedisConnections implements AutoCloseable {
                     status = st;
                     announce(statusReady, st);
                 }
+                synchronized (this) {
+                    if (commands == null || pubsub == null || status == null) {
+                        continue;   // a failover notice dropped them meanwhile: connect to the new primary
+                    }
+                    connecting = false;
+                }
                 firstConnect.complete(null);
                 firstAttempt.complete(null);
                 logState(System.Logger.Level.INFO, "connected to " + cfg.describe());
@@ -145,6 +243,9 @@ final class RedisConnections implements AutoCloseable {
                     return;
                 }
             }
+        }
+        synchronized (this) {
+            connecting = false;
         }
     }
 
@@ -257,6 +358,7 @@ final class RedisConnections implements AutoCloseable {
         if (st != null) {
             st.close();
         }
+        sentinelWatches.forEach(StatefulRedisPubSubConnection::close);
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
     }

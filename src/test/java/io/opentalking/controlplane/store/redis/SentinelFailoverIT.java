@@ -48,8 +48,12 @@ class SentinelFailoverIT {
         return r.status() == 200 ? r.json().get("state").asText() : "http " + r.status();
     }
 
-    @Test
-    void theServerFollowsThePromotedReplicaWithoutAnyDoubleHold() {
+    /** A primary, its replica and three sentinels that know both, and a server on the sentinels' URL. */
+    private record Setup(RedisServerProcess primary, RedisServerProcess replica, List<SentinelProcess> sentinels,
+                         TestServer server) {
+    }
+
+    private Setup setUp() {
         RedisServerProcess primary = closing(new RedisServerProcess());
         RedisServerProcess replica = closing(RedisServerProcess.replicaOf(primary));
         Await.untilTrue(Duration.ofSeconds(10), "the replica to sync",
@@ -67,6 +71,16 @@ class SentinelFailoverIT {
         TestServer server = closing(TestServer.start(Map.of("OPENTALKING_REDIS_URL", url,
                 "OPENTALKING_FLASHTALK_WS_URL", "ws://127.0.0.1:9/x", "OPENTALKING_QUEUE_LEASE_MS",
                 Long.toString(LEASE_MS), "OPENTALKING_QUEUE_SWEEP_MS", "100", "OPENTALKING_REDIS_WAIT_MS", "1000")));
+        return new Setup(primary, replica, sentinels, server);
+    }
+
+    @Test
+    void theServerFollowsThePromotedReplicaWithoutAnyDoubleHold() {
+        Setup x = setUp();
+        RedisServerProcess primary = x.primary();
+        RedisServerProcess replica = x.replica();
+        List<SentinelProcess> sentinels = x.sentinels();
+        TestServer server = x.server();
         TestHttp http = server.http();
 
         TestHttp.Reply first = http.post("/sessions", FLASHTALK);
@@ -96,5 +110,33 @@ class SentinelFailoverIT {
         Await.untilTrue(Duration.ofSeconds(LEASE_MS / 1000 + 3), "the waiter granted on the new primary",
                 () -> state(http, waiter).equals("created"));
         assertThat(replica.cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1")).isEqualTo(waiter);
+    }
+
+    @Test
+    void aManualFailoverIsFollowedAtOnceThoughTheOldPrimaryStillAnswers() {
+        Setup x = setUp();
+        TestHttp http = x.server().http();
+        String holder = id(http.post("/sessions", FLASHTALK));
+        assertThat(state(http, holder)).isEqualTo("created");
+
+        // The old primary keeps running: without the sentinels' notice the server would stay on it until Sentinel
+        // demotes it (~10 s) and write into data its resync discards.
+        assertThat(x.sentinels().get(0).cli("SENTINEL", "FAILOVER", SentinelProcess.MASTER)).isEqualTo("OK");
+        long promoted = Await.until(Duration.ofSeconds(20), "a sentinel to promote the replica",
+                () -> x.sentinels().get(0).primaryPort() == x.replica().port() ? System.nanoTime() : null);
+        Await.untilTrue(Duration.ofSeconds(5), "a session created after the promotion to be on the new primary", () -> {
+            TestHttp.Reply r = http.post("/sessions", FLASHTALK);
+            if (r.status() != 200) {
+                return false;
+            }
+            String id = r.json().get("session_id").asText();
+            return x.replica().cli("EXISTS", RedisKeys.session(id)).equals("1");
+        });
+        long followedMs = (System.nanoTime() - promoted) / 1_000_000;
+        assertThat(followedMs).as("ms from the promotion to writes reaching the new primary").isLessThan(5_000);
+        Await.untilTrue(Duration.ofSeconds(5), "/queue/status answered from the new primary",
+                () -> "redis".equals(http.get("/queue/status").header("X-Queue-Status-Source")));
+        assertThat(state(http, holder)).as("the holder's record came through the failover").isEqualTo("created");
+        assertThat(x.replica().cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1")).isEqualTo(holder);
     }
 }
