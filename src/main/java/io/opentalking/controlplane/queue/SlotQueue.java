@@ -30,6 +30,8 @@ public final class SlotQueue implements AutoCloseable {
     private final List<QueueListener> listeners = new CopyOnWriteArrayList<>();
     /** Sessions this replica enqueued and still owns, with the time of their last successful renewal. */
     private final Map<String, Long> owned = new ConcurrentHashMap<>();
+    /** Sessions given up locally, with the time of their last successful renewal (see {@link #leaveGivenUp}). */
+    private final Map<String, Long> givenUp = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private Thread renewer;
     private Thread sweeper;
@@ -95,8 +97,13 @@ public final class SlotQueue implements AutoCloseable {
         return guarded(() -> store.membership(sessionId));
     }
 
-    /** One sweep now: reclaims expired leases, waits and holds; promotes waiters. */
+    /**
+     * One sweep now: reclaims expired leases, waits and holds; promotes waiters. First gives back what was given
+     * up locally, on the sweep's cadence (the renewal's, lease/3, mostly comes after the lease has ended anyway,
+     * and the lease watchdog must never wait on the store).
+     */
     public void sweep() {
+        leaveGivenUp(clock.millis());
         apply(guarded(() -> store.sweep(limits)));
     }
 
@@ -161,9 +168,31 @@ public final class SlotQueue implements AutoCloseable {
         owned.forEach((id, lastOk) -> {
             if (now - lastOk >= giveUpAfter && owned.remove(id, lastOk)) {
                 LOG.log(System.Logger.Level.WARNING, "could not renew the queue lease of session {0}; giving it up", id);
+                givenUp.put(id, lastOk);
                 notifyChange(new QueueChange.LeaseLost(id));
             }
         });
+    }
+
+    /**
+     * A session given up locally still holds its slot or place in the store until its lease there ends. If the
+     * store answers again before that (the fault was shorter than the lease), give it back at once, so the next
+     * waiter does not wait out the rest of a lease for nobody. Past the lease the store has reclaimed it itself.
+     */
+    private void leaveGivenUp(long now) {
+        for (Map.Entry<String, Long> e : givenUp.entrySet()) {
+            if (now - e.getValue() >= cfg.lease().toMillis()) {
+                givenUp.remove(e.getKey(), e.getValue());
+                continue;
+            }
+            try {
+                Transition t = guarded(() -> store.leave(e.getKey(), limits));
+                givenUp.remove(e.getKey(), e.getValue());
+                apply(t);
+            } catch (StoreException ex) {
+                return;   // still unreachable: try again at the next round
+            }
+        }
     }
 
     public int ownedCount() {
