@@ -213,11 +213,8 @@ abstract class SlotStoreContract {
 
     @Test
     void aSessionToldItHoldsButFoundWaitingLeavesAsLeaseLost() {
-        SlotStore s = store();
         QueueLimits l = limits(1, 0);
-        s.enqueue("a", l);
-        s.enqueue("b", l);
-        s.enqueue("c", l);
+        SlotStore s = enqueued(l, "a", "b", "c");
         // "b" waits, but its replica says its client was told it holds (a grant a failover lost): it must leave.
         Transition t = s.renew(List.of("b"), List.of("a", "c"), l);
         assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("b"));
@@ -259,10 +256,8 @@ abstract class SlotStoreContract {
 
     @Test
     void aStepThatChangesNoFieldLeavesTheStatusAsItWas() {
-        SlotStore s = store();
         QueueLimits l = limits(1, 0);
-        s.enqueue("a", l);
-        s.enqueue("b", l);
+        SlotStore s = enqueued(l, "a", "b");
         long written = storedStatus().orElseThrow().updatedAtMs();
         pass(Duration.ofMillis(50));
         s.sweep(l);
@@ -273,6 +268,15 @@ abstract class SlotStoreContract {
         s.leave("b", l);
         assertThat(storedStatus().orElseThrow().updatedAtMs()).as("queue_size changed").isGreaterThan(written);
         assertStatus(true, 0, 1, 1);
+    }
+
+    /** A fresh store with these sessions enqueued in this order. */
+    private SlotStore enqueued(QueueLimits l, String... ids) {
+        SlotStore s = store();
+        for (String id : ids) {
+            s.enqueue(id, l);
+        }
+        return s;
     }
 
     private static List<Integer> positions(SlotStore s, String... ids) {
@@ -439,11 +443,8 @@ abstract class SlotStoreContract {
 
     @Test
     void leaveOfTheHolderPromotesTheNextWaiter() {
-        SlotStore s = store();
         QueueLimits l = limits(1, 3);
-        s.enqueue("a", l);
-        s.enqueue("b", l);
-        s.enqueue("c", l);
+        SlotStore s = enqueued(l, "a", "b", "c");
         assertStatus(true, 2, 1, 1);
         Transition t = s.leave("a", l);
         assertThat(t.changes()).containsExactly(new QueueChange.Left("a", true), new QueueChange.Granted("b"));
