@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One entry point for the benchmark smoke: bench/run.sh --smoke, then every drill in bench/drills/ --smoke,
-# one after another (the drills time leases and probes, so they do not share the two cores with each other).
+# One entry point for the benchmark smoke: bench/run.sh --smoke, then every drill in bench/drills/ --smoke (the
+# fault checker twice: on one Redis, and on a Sentinel set-up with a failover in its schedule), one after another (the drills time leases and probes, so they do not share the two cores with each other).
 #
 #   bash bench/smoke.sh [--no-build]
 #
@@ -21,14 +21,15 @@ done
 
 steps=(run.sh drills/redis-kill.sh drills/replica-kill.sh drills/flapping-backend.sh drills/malformed.sh
        drills/hostile.sh
-       drills/queue-safety.sh)
+       drills/queue-safety.sh "drills/queue-safety.sh --sentinel")
 summary=()
 failed=0
 t_all=$(date +%s)
 for s in "${steps[@]}"; do
   echo "=== bench smoke: $s --smoke ==="
   t0=$(date +%s)
-  timeout --signal=TERM --kill-after=20 240 bash "$BENCH_DIR/$s" --smoke
+  read -ra words <<<"$s"   # a step is a script and, maybe, options of its own
+  timeout --signal=TERM --kill-after=20 240 bash "$BENCH_DIR/${words[0]}" "${words[@]:1}" --smoke
   rc=$?
   dt=$(( $(date +%s) - t0 ))
   [ "$rc" = 0 ] || failed=1

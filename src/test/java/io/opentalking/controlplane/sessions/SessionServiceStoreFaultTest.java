@@ -255,6 +255,20 @@ class SessionServiceStoreFaultTest {
     }
 
     @Test
+    void aSlotGrantedToASessionThatHadEndedGoesToTheNextWaiterAtOnce() {
+        Session holder = service.create(FLASHTALK);
+        Session gone = service.create(FLASHTALK);
+        Session next = service.create(FLASHTALK);
+        // As when gone's replica gave it up locally (store unreachable): its record is closed, its place still waits.
+        repo.transition(gone.id(), Set.of(SessionState.QUEUED), SessionState.CLOSED, SessionEvent.LEASE_LOST, TTL);
+        service.delete(holder.id());
+        assertThat(slots.membership(gone.id())).as("the ended session's slot").isEqualTo(new Membership.Absent());
+        assertThat(slots.membership(next.id())).isEqualTo(new Membership.Holding());
+        assertThat(service.get(next.id()).session().state()).isEqualTo(SessionState.CREATED);
+        assertThat(service.get(gone.id()).session().state()).isEqualTo(SessionState.CLOSED);
+    }
+
+    @Test
     void liveSessionsAreRenewedAndKept() {
         Session holder = service.create(FLASHTALK);
         Session waiter = service.create(FLASHTALK);
