@@ -88,10 +88,17 @@ local function grant(sid)
     redis.call('ZADD', EX, now + math.max(0, maxHold - notice), sid)
   end
 end
+-- A waiter whose lease ends within this margin is not granted (QueueLimits.promoteMarginMs): its replica, unable
+-- to renew, may have given it up already and cannot tell anyone; granting it would tell its client "created" for
+-- a slot no one renews, while it also believes it lost its place. Promotion waits (FIFO kept) until the waiter is
+-- renewed or reclaimed, at most this margin.
+local promoteMargin = math.max(math.floor(lease / 5), 100) + math.max(math.floor(lease / 20), 50)
 local function promote()
   while not quiet and redis.call('ZCARD', H) < slots do
     local nxt = redis.call('ZRANGE', W, 0, 0)
     if #nxt == 0 then break end
+    local wl = redis.call('ZSCORE', WL, nxt[1])
+    if wl and tonumber(wl) - now < promoteMargin then break end
     dropWait(nxt[1])
     grant(nxt[1])
     change('granted', nxt[1])

@@ -164,7 +164,7 @@ public final class SlotQueue implements AutoCloseable {
 
     /** Local give-up: safely before the store's lease ends, so no one else can have been granted our slot yet. */
     private void giveUpStale(long now) {
-        long giveUpAfter = cfg.lease().toMillis() - Math.max(cfg.lease().toMillis() / 5, 100);
+        long giveUpAfter = cfg.lease().toMillis() - limits.giveUpMarginMs();
         owned.forEach((id, lastOk) -> {
             if (now - lastOk >= giveUpAfter && owned.remove(id, lastOk)) {
                 LOG.log(System.Logger.Level.WARNING, "could not renew the queue lease of session {0}; giving it up", id);

@@ -228,6 +228,24 @@ abstract class SlotStoreContract {
     }
 
     @Test
+    void aWaiterWhoseLeaseIsAboutToEndIsNotGrantedUntilRenewedAndNoOneOvertakesIt() {
+        QueueLimits l = new QueueLimits(1, 0, 1_000, 0, 0, 0);
+        assertThat(l.promoteMarginMs()).isEqualTo(250);
+        SlotStore s = enqueued(l, "a", "b", "c");
+        pass(Duration.ofMillis(800));
+        s.renew(List.of("a", "c"), l);
+        // b's lease ends in under 250 ms: its replica may have given it up already, so the freed slot waits.
+        Transition t = s.leave("a", l);
+        assertThat(t.changes()).containsExactly(new QueueChange.Left("a", true));
+        assertThat(s.membership("b")).isEqualTo(new Membership.Waiting(1));
+        assertThat(s.membership("c")).as("FIFO: c does not overtake b").isEqualTo(new Membership.Waiting(2));
+        assertStatus(false, 2, 0, 1);
+        // Renewed, b is granted by the next step.
+        s.renew(List.of("b", "c"), l);
+        assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
+    }
+
+    @Test
     void aStepNamesOnlyTheWaitersWhosePositionChanged() {
         SlotStore s = store();
         QueueLimits l = limits(1, 0);

@@ -216,6 +216,9 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     private void promote(long now, QueueLimits limits, List<QueueChange> changes) {
         while (holders.size() < limits.slots() && !waiting.isEmpty()) {
             String next = waiting.keySet().iterator().next();
+            if (waiting.get(next) - now < limits.promoteMarginMs()) {
+                break;   // as slot_queue.lua: its replica may have given it up; wait until renewed or reclaimed
+            }
             dropWait(next);
             grant(next, now, limits);
             changes.add(new QueueChange.Granted(next));
