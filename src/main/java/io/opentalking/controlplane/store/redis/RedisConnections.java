@@ -7,6 +7,7 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.event.connection.ReconnectFailedEvent;
@@ -45,6 +46,7 @@ final class RedisConnections implements AutoCloseable {
     private volatile String lastError = "not connected to Redis yet";
     /** The connection state last written to the log, so that each change is logged once. */
     private String loggedState;
+    private final Object logLock = new Object();
     private final reactor.core.Disposable reconnectFailures;
     private volatile boolean closed;
     private volatile Thread connector;
@@ -144,34 +146,38 @@ final class RedisConnections implements AutoCloseable {
         Thread.ofVirtual().name("redis-follow-primary").start(() -> follow(primary));
     }
 
-    private synchronized void follow(String primary) {
-        if (closed) {
-            return;
+    /**
+     * Drops every connection and starts a connector, which asks the sentinels for the primary again. The old
+     * connections are closed without waiting and outside the lock: their close runs listeners on Lettuce's event
+     * loop that take locks of their own, and waiting for them here under this lock dead-locked one replica in the
+     * fault checker (it stayed disconnected after the failover).
+     */
+    private void follow(String primary) {
+        List<StatefulConnection<String, String>> old = new java.util.ArrayList<>();
+        boolean startConnector;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (commands != null) {
+                old.add(commands);
+            }
+            if (pubsub != null) {
+                old.add(pubsub);
+            }
+            if (status != null) {
+                old.add(status);
+            }
+            commands = null;
+            pubsub = null;
+            status = null;
+            startConnector = !connecting;
+            connecting = true;
         }
         LOG.log(System.Logger.Level.INFO, "store: Sentinel promoted {0} for {1}; reconnecting to it", primary,
                 uri.getSentinelMasterId());
-        List<AutoCloseable> old = new java.util.ArrayList<>();
-        if (commands != null) {
-            old.add(commands);
-        }
-        if (pubsub != null) {
-            old.add(pubsub);
-        }
-        if (status != null) {
-            old.add(status);
-        }
-        commands = null;
-        pubsub = null;
-        status = null;
-        for (AutoCloseable c : old) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing a connection to the old primary: {0}", e.toString());
-            }
-        }
-        if (!connecting) {
-            connecting = true;
+        old.forEach(StatefulConnection::closeAsync);
+        if (startConnector) {
             connector = Thread.ofVirtual().name("redis-connect").start(this::connectLoop);
         }
     }
@@ -251,7 +257,8 @@ final class RedisConnections implements AutoCloseable {
 
     /** Logs the store's connection state when it differs from the one logged last (retries repeat it). */
     private void logState(System.Logger.Level level, String state) {
-        synchronized (this) {
+        // Its own lock: Lettuce calls this from its event loop, which must never wait on the connections' lock.
+        synchronized (logLock) {
             if (state.equals(loggedState)) {
                 return;
             }
