@@ -162,10 +162,13 @@ redis_ping() {
 }
 
 # launch_redis <port> -> sets REDIS_PID (does not wait). REDIS_EXTRA_ARGS (words) are added to redis-server's.
+# Nothing is saved, but a replica (or a primary a failover demoted) writes the RDB of its full sync: into the
+# results, never the working directory.
 launch_redis() {
   # shellcheck disable=SC2086
   spawn "$RESULTS_DIR/redis-$1.log" - \
-    redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no --daemonize no ${REDIS_EXTRA_ARGS:-}
+    redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+    --dir "$RESULTS_DIR" --dbfilename "dump-$1.rdb" ${REDIS_EXTRA_ARGS:-}
   REDIS_PID=$SPAWN_PID
 }
 

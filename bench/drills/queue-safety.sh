@@ -55,7 +55,8 @@ for seed in $(seq "$FIRST_SEED" $((FIRST_SEED + SEEDS - 1))); do
     REPLPORT=$(free_port); S1=$(free_port); S2=$(free_port); S3=$(free_port)
     # shellcheck disable=SC2086
     spawn "$RESULTS_DIR/redis-$REPLPORT.log" - redis-server --port "$REPLPORT" --bind 127.0.0.1 --save "" \
-      --appendonly no --replicaof 127.0.0.1 "$RPORT" ${REDIS_EXTRA_ARGS:-}
+      --appendonly no --dir "$RESULTS_DIR" --dbfilename "dump-$REPLPORT.rdb" --replicaof 127.0.0.1 "$RPORT" \
+      ${REDIS_EXTRA_ARGS:-}
     extra_pids+=("$SPAWN_PID")
     for sp in "$S1" "$S2" "$S3"; do
       sd="$RESULTS_DIR/sentinel-$sp"; mkdir -p "$sd"   # a sentinel rewrites its file: one each

@@ -492,7 +492,8 @@ def run_fault(w, kind, rnd, proxy):
             pass
         time.sleep(rnd.uniform(0.2, 1.0))
         w.children.append(subprocess.Popen(["redis-server", "--port", str(a.redis_port), "--bind", "127.0.0.1",
-                                            "--save", "", "--appendonly", "no"] + a.redis_args.split(),
+                                            "--save", "", "--appendonly", "no", "--dir", a.results,
+                                            "--dbfilename", f"dump-{a.redis_port}.rdb"] + a.redis_args.split(),
                                            stdout=subprocess.DEVNULL))
         for _ in range(100):
             try:
