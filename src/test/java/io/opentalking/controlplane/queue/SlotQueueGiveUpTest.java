@@ -157,33 +157,4 @@ class SlotQueueGiveUpTest {
             assertThat(q.membership("x")).isEqualTo(new Membership.Holding());
         }
     }
-
-    @Test
-    void aSessionGivenUpLocallyIsGivenBackAsSoonAsTheStoreAnswersAgain() {
-        long leaseMs = 5_000;
-        MemorySlotStore inner = new MemorySlotStore(clock);
-        CutOffStore store = new CutOffStore(inner);
-        QueueLimits limits = QueueLimits.from(config(leaseMs));
-        try (SlotQueue q = new SlotQueue(store, ids -> Map.of(), config(leaseMs), new RecordingEventBus(), clock)) {
-            assertThat(q.enqueue("x")).isEqualTo(new Admission.Granted());
-            assertThat(drive(q, leaseMs, leaseMs, () -> store.lastRenewSent.get() > 0)).as("a first renewal").isTrue();
-            store.cut.set(true);
-            // y waits on another replica, which keeps renewing it.
-            assertThat(inner.enqueue("y", limits).admission()).isEqualTo(new Admission.Queued(1));
-            assertThat(drive(q, leaseMs, 2 * leaseMs, () -> q.ownedCount() == 0)).as("x given up").isTrue();
-            long leaseEnd = store.lastRenewSent.get() + leaseMs;
-            assertThat(inner.membership("x")).as("x still holds in the store").isEqualTo(new Membership.Holding());
-
-            store.cut.set(false);
-            // Each step: y's replica renews it, and this replica's sweeper runs (every lease/20 here).
-            assertThat(drive(q, leaseMs, leaseMs, () -> {
-                inner.renew(java.util.List.of("y"), limits);
-                q.sweep();
-                return inner.membership("y").equals(new Membership.Holding());
-            })).as("y granted").isTrue();
-            assertThat(clock.millis()).as("y granted before x's lease would have ended in the store")
-                    .isLessThan(leaseEnd);
-            assertThat(inner.membership("x")).isEqualTo(new Membership.Absent());
-        }
-    }
 }
