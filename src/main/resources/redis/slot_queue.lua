@@ -172,7 +172,7 @@ elseif op == 'renew' then
     local sid = ARGV[i]
     if redis.call('ZSCORE', H, sid) then
       redis.call('ZADD', H, now + lease, sid)
-    elseif redis.call('ZSCORE', W, sid) and i <= lastGranted then
+    elseif i <= lastGranted and redis.call('ZSCORE', W, sid) then
       -- Told it holds, found waiting: this primary never had its grant (a failover). It must not go on believing
       -- it holds while the queue may grant the slot to another: it leaves, told its lease was lost.
       dropWait(sid); change('lease_lost', sid)

@@ -124,12 +124,9 @@ public final class SessionService implements QueueListener {
      * A slot granted to a session that has already ended (its replica gave it up locally while its place still
      * waited in the store, or its record is gone) goes to the next waiter at once, not after a lease for nobody.
      */
-    private void giveBackIfEnded(String id) {
-        Optional<Session> s = repo.find(id);
-        if (s.isEmpty() || s.get().state().isFinal()) {
-            LOG.log(System.Logger.Level.INFO, "a slot was granted to session {0}, which has ended; giving it back", id);
-            queue.leave(id);
-        }
+    private void giveBackEnded(String id) {
+        LOG.log(System.Logger.Level.INFO, "a slot was granted to session {0}, which has ended; giving it back", id);
+        queue.leave(id);
     }
 
     private void giveBack(String id) {
@@ -221,10 +218,10 @@ public final class SessionService implements QueueListener {
             switch (change) {
                 case QueueChange.Granted g -> {
                     if (!admittedHere.remove(id)) {
-                        // The transition answers the record as it is when it cannot apply (final, or gone).
+                        // The transition answers the record as it is when it cannot apply: empty when it is gone.
                         Optional<Session> after = recordGrant(id);
                         if (after.isEmpty() || after.get().state().isFinal()) {
-                            giveBackIfEnded(id);
+                            giveBackEnded(id);
                         }
                     }
                 }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The slot queue for a single replica, in memory, with the same step semantics as the Redis scripts: every
@@ -101,12 +102,13 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
         movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
         reclaim(now, changes);
+        Set<String> toldHolding = Set.copyOf(granted);
         List<String> sids = new ArrayList<>(granted);
         sids.addAll(queued);
         for (String sid : sids) {
             if (holders.containsKey(sid)) {
                 holders.put(sid, now + limits.leaseMs());
-            } else if (waiting.containsKey(sid) && granted.contains(sid)) {
+            } else if (waiting.containsKey(sid) && toldHolding.contains(sid)) {
                 // As slot_queue.lua: told it holds, found waiting; it leaves rather than believe a lost grant.
                 dropWait(sid);
                 changes.add(new QueueChange.LeaseLost(sid));

@@ -90,8 +90,9 @@ final class RedisConnections implements AutoCloseable {
                     logState(System.Logger.Level.WARNING, "not connected to " + cfg.describe() + ": " + lastError);
                 });
         this.connector = Thread.ofVirtual().name("redis-connect").start(this::connectLoop);
-        if (!uri.getSentinels().isEmpty()) {
-            Thread.ofVirtual().name("redis-sentinel-watch").start(this::watchSentinels);
+        // One watcher per sentinel: one that is down must not keep the others from being watched.
+        for (RedisURI sentinel : uri.getSentinels()) {
+            Thread.ofVirtual().name("redis-sentinel-watch").start(() -> watchSentinel(sentinel));
         }
     }
 
@@ -101,29 +102,27 @@ final class RedisConnections implements AutoCloseable {
      * cuts its clients (~10 s: Sentinel's INFO period). Each sentinel announces the promotion on "+switch-master"
      * at once; on it, every connection is re-made, which asks the sentinels for the primary again.
      */
-    private void watchSentinels() {
-        for (RedisURI sentinel : uri.getSentinels()) {
-            while (!closed) {
-                try {
-                    RedisURI node = RedisURI.builder(sentinel).withTimeout(cfg.commandTimeout()).build();
-                    StatefulRedisPubSubConnection<String, String> w = client.connectPubSub(StringCodec.UTF8, node);
-                    w.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
-                        @Override
-                        public void message(String channel, String message) {
-                            onSwitchMaster(message);
-                        }
-                    });
-                    w.sync().subscribe("+switch-master");
-                    sentinelWatches.add(w);
-                    break;
-                } catch (RuntimeException e) {
-                    // A sentinel down now: Lettuce finds the primary through the others; try this one again later.
-                    LOG.log(System.Logger.Level.DEBUG, "sentinel watch not connected: {0}", RedisErrors.describe(e));
-                    try {
-                        Thread.sleep(RETRY.toMillis() * 4);
-                    } catch (InterruptedException ie) {
-                        return;
+    private void watchSentinel(RedisURI sentinel) {
+        while (!closed) {
+            try {
+                RedisURI node = RedisURI.builder(sentinel).withTimeout(cfg.commandTimeout()).build();
+                StatefulRedisPubSubConnection<String, String> w = client.connectPubSub(StringCodec.UTF8, node);
+                w.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+                    @Override
+                    public void message(String channel, String message) {
+                        onSwitchMaster(message);
                     }
+                });
+                w.sync().subscribe("+switch-master");
+                sentinelWatches.add(w);
+                return;
+            } catch (RuntimeException e) {
+                // A sentinel down now: Lettuce finds the primary through the others; try this one again later.
+                LOG.log(System.Logger.Level.DEBUG, "sentinel watch not connected: {0}", RedisErrors.describe(e));
+                try {
+                    Thread.sleep(RETRY.toMillis() * 4);
+                } catch (InterruptedException ie) {
+                    return;
                 }
             }
         }
