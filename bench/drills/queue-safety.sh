@@ -11,8 +11,8 @@
 # of 60 s (seeds 1..50 unless --seed); --smoke: one schedule of 25 s. Exit 1 on any violation. The checks' self-test
 # (planted histories, a real overlap among them, must be caught) runs first; --self-test runs only it. --sentinel:
 # the primary gets a replica and three sentinels, replicas 1 and 2 use a redis-sentinel:// URL, replica 3's proxy
-# connects to the primary the sentinels name at each new connection, and a SENTINEL FAILOVER takes the Redis
-# restart's place in the schedule.
+# connects to the primary the sentinels name and cuts its connections when they name another (as a Sentinel-aware
+# proxy does), and a SENTINEL FAILOVER takes the Redis restart's place in the schedule.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

@@ -106,10 +106,16 @@ def server_time(doc):
 class Proxy(threading.Thread):
     """A TCP proxy to Redis: pass, delay (each chunk held), blackhole (bytes swallowed) or drop (connections cut)."""
 
-    def __init__(self, listen, target):
-        """target: a function giving the port to connect to (the current primary under Sentinel)."""
+    def __init__(self, listen, target, named=None):
+        """target: a function giving the port to connect to (the current primary under Sentinel). named: under
+        Sentinel, the primary the sentinels name (None if none answers); every connection is cut when it changes, as
+        a Sentinel-aware proxy does on +switch-master. A proxy that picks the primary only for new connections keeps
+        its clients on the old primary, which takes their writes until Sentinel demotes it ~10 s later: the two
+        sides then hold slots on two primaries, a deployment the README tells you not to run."""
         super().__init__(daemon=True)
         self.target, self.mode, self.delay = target, "pass", 0.0
+        if named is not None:
+            threading.Thread(target=self.follow, args=(named,), daemon=True).start()
         self.conns = []
         self.lock = threading.Lock()
         self.srv = socket.socket()
@@ -153,6 +159,15 @@ class Proxy(threading.Thread):
             except OSError:
                 pass
 
+    def follow(self, named):
+        last = named()
+        while True:
+            time.sleep(0.05)
+            port = named()
+            if port is not None and port != last:
+                last = port
+                self.drop()
+
     def drop(self):
         with self.lock:
             for s in self.conns:
@@ -188,6 +203,11 @@ class World:
 
     def primary(self):
         """The Redis port that is the primary: under Sentinel, the one the first answering sentinel names."""
+        p = self.named_primary()
+        return self.a.redis_port if p is None else p
+
+    def named_primary(self):
+        """The primary the first answering sentinel names; None when none answers (or there are none)."""
         for sp in self.sentinels:
             try:
                 r = resp(sp, "SENTINEL", "get-master-addr-by-name", MASTER, timeout=0.5)
@@ -195,7 +215,7 @@ class World:
                     return int(r[1])
             except (OSError, ValueError):
                 pass
-        return self.a.redis_port
+        return None
 
     def note(self, t, text):
         with self.lock:
@@ -714,7 +734,7 @@ def main():
     w = World(a)
     # Under Sentinel the proxy asks for the primary at each new connection and keeps the ones it has, as a
     # Sentinel client does at each reconnect (Sentinel cuts the old primary's clients when it demotes it)
-    proxy = Proxy(a.proxy_port, w.primary)
+    proxy = Proxy(a.proxy_port, w.primary, w.named_primary if w.sentinels else None)
     proxy.start()
     w.children = []
     schedule, t = [], 2.0
