@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -615,36 +616,114 @@ def settle(w):
             w.violations.append((now(), f"status: replica {p} answered {d} but the keys say {want}", []))
 
 
-def grants_after_faults(faults, starts):
-    """kind -> [seconds from the fault's end to the first grant told after it], and kind -> how many of those
-    waits another fault began in (they count for both) or found no grant before the run ended (not counted)."""
-    starts = sorted(starts)
+def stalls_after_faults(faults, intervals, waits):
+    """How long the queue stalled after each fault: kind -> [seconds], plus kind -> counts of the faults not measured.
+
+    The stall starts once the fault has ended, no holder keeps the slot by its own choice (a session holding across
+    the fault's end counts until its DELETE) and someone waits; it ends at the next grant told (0 when a newcomer was
+    granted before anyone waited). Not measured: another fault began before that grant ("cut"), nobody waited or a
+    holder kept the slot to the end of the run ("idle"), no grant before the run ended ("none").
+    intervals: belief_intervals(); waits: sid -> (told queued at, first hold or end after it, or None)."""
+    grants = sorted(iv[0] for iv in intervals)
     begins = sorted(b for _, b, _ in faults)
-    out, cut = {}, {}
+    out, skipped = {}, {}
+
+    def skip(kind, why):
+        skipped.setdefault(kind, {}).setdefault(why, 0)
+        skipped[kind][why] += 1
+
     for kind, _, end in faults:
-        nxt = next((s for s in starts if s >= end), None)
-        later = next((b for b in begins if b >= end), None)
-        if nxt is None or (later is not None and later < nxt):
-            cut[kind] = cut.get(kind, 0) + 1
-        if nxt is not None:
-            out.setdefault(kind, []).append(nxt - end)
-    return out, cut
+        start, busy = end, False
+        for s, e, _, _, ehow, *_ in intervals:
+            if s <= end and (e is None or e > end):
+                if e is None:
+                    busy = True
+                elif ehow.startswith("DELETE"):
+                    start = max(start, e)
+        waiting = [max(q, start) for q, left in waits.values() if left is None or left > start]
+        if busy or not waiting:
+            skip(kind, "idle")
+            continue
+        w_at = min(waiting)
+        g = next((x for x in grants if x >= start), None)
+        if g is None:
+            skip(kind, "none")
+            continue
+        if any(end <= b < g for b in begins):
+            skip(kind, "cut")
+            continue
+        out.setdefault(kind, []).append(max(0.0, g - w_at))
+    return out, skipped
 
 
-def print_grants_after_faults(faults, starts, target):
-    out, cut = grants_after_faults(faults, starts)
-    print(f"first grant after the fault ended (target lease + 1 s = {target:.1f} s):")
-    for kind in sorted(set(out) | set(cut)):
+def print_stalls_after_faults(faults, intervals, waits, target):
+    return print_stalls(*stalls_after_faults(faults, intervals, waits), target)
+
+
+def print_stalls(out, skipped, target):
+    print(f"queue stall after each fault (target lease + 1 s = {target:.1f} s; see stalls_after_faults):")
+    over_all = 0
+    for kind in sorted(set(out) | set(skipped)):
         xs = sorted(out.get(kind, []))
+        sk = ", ".join(f"{n} {why}" for why, n in sorted(skipped.get(kind, {}).items()))
         if xs:
             p50 = xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
             over = sum(1 for x in xs if x > target)
+            over_all += over
             print(f"  {kind:16s} n={len(xs)} p50={p50:.2f}s max={xs[-1]:.2f}s over target={over}"
-                  + (f" ({cut[kind]} with another fault begun before that grant, or none after it)"
-                     if kind in cut else ""))
+                  + (f" (not measured: {sk})" if sk else ""))
         else:
-            print(f"  {kind:16s} n=0 (no grant after it)")
+            print(f"  {kind:16s} n=0 (not measured: {sk})")
+    return over_all
+
+
+def waits_of(queued, obs):
+    """sid -> (told queued at, the first hold or end told after that, or None)."""
+    out = {}
+    for ans, _, sid in queued:
+        later = [o[0] for o in obs.get(sid, ()) if o[0] >= ans]
+        out[sid] = (ans, min(later) if later else None)
     return out
+
+
+def read_history(path):
+    """A history file back into (faults, obs, queued), for --analyse."""
+    faults, obs, queued, begun = [], {}, [], {}
+    pat = re.compile(r"^\+([0-9.]+)s (.*)$")
+    for line in open(path):
+        m = pat.match(line.rstrip("\n"))
+        if not m:
+            continue
+        t, text = float(m.group(1)), m.group(2)
+        f = text.split()
+        if f[0] == "FAULT" and len(f) >= 3 and f[2] == "begins":
+            begun[f[1]] = t
+        elif f[0] == "FAULT" and len(f) >= 3 and f[2] == "ends":
+            faults.append((f[1], begun.get(f[1], t), t))
+        elif f[0] == "FAULT" and f[1] == "failover:" and f[-1] == "demoted":
+            faults.append(("failover_demoted", begun.get("failover", t), t))
+        elif f[0] in ("hold", "end") and len(f) >= 3:
+            how = text.split("(", 1)[1].rsplit(")", 1)[0] if "(" in text else ""
+            obs.setdefault(f[1], []).append((t, f[0], how, None))
+        elif f[0] == "client" and len(f) >= 5 and f[3] == "answered" and f[4] == "queued":
+            queued.append((t, t, f[2]))
+    return faults, obs, queued
+
+
+def analyse(paths, lease_s):
+    """Sums the stalls of many histories (bench/results/*/history-seed*.txt); exit 1 if one is over the target."""
+    out, skipped = {}, {}
+    for path in paths:
+        faults, obs, queued = read_history(path)
+        o, sk = stalls_after_faults(faults, belief_intervals(obs), waits_of(queued, obs))
+        for k, xs in o.items():
+            out.setdefault(k, []).extend(xs)
+        for k, d in sk.items():
+            for why, n in d.items():
+                skipped.setdefault(k, {}).setdefault(why, 0)
+                skipped[k][why] += n
+    print(f"{len(paths)} histories")
+    return 1 if print_stalls(out, skipped, lease_s + 1.0) else 0
 
 
 def self_test():
@@ -705,10 +784,21 @@ def self_test():
         ok = (len(got) > 0) == (want > 0)
         print(f"self-test {'ok' if ok else 'FAILED'}: {name}: {len(got)} violation(s)")
         bad += not ok
-    out, cut = grants_after_faults([("flushall", 1.0, 1.1), ("freeze", 5.0, 6.0), ("kill", 6.5, 7.0)],
-                                   [2.0, 3.5, 7.5])
-    ok = out == {"flushall": [2.0 - 1.1], "freeze": [1.5], "kill": [0.5]} and cut == {"freeze": 1}
-    print(f"self-test {'ok' if ok else 'FAILED'}: first grant after a fault: {out} {cut}")
+    # flushall ends at 1.1 with W waiting: granted 2.0. freeze ends at 6.0 while H holds until its DELETE at 6.4 and
+    # V waits: granted 6.9, but kill began at 6.5 (cut). kill ends at 7.0, V still waits: 7.5-7.0. restart ends at
+    # 9.0, nobody waits until N at 9.5, granted 9.7. pause ends at 11.0 while I holds to the end (idle).
+    o = obs(("W", "hold", 2.0, "SSE slot_acquired"), ("W", "end", 3.0, "DELETE sent"),
+            ("H", "hold", 3.5, "POST created"), ("H", "end", 6.4, "DELETE sent"),
+            ("V", "hold", 7.5, "SSE slot_acquired"), ("V", "end", 8.0, "SSE session.expired"),
+            ("N", "hold", 9.7, "SSE slot_acquired"), ("N", "end", 10.0, "DELETE sent"),
+            ("I", "hold", 10.5, "POST created"))
+    waits = waits_of([(0.5, 0.4, "W"), (5.0, 4.9, "V"), (9.5, 9.4, "N")], o)
+    out, skipped = stalls_after_faults([("flushall", 1.0, 1.1), ("freeze", 5.0, 6.0), ("kill", 6.5, 7.0),
+                                        ("restart", 8.5, 9.0), ("pause", 10.8, 11.0)], belief_intervals(o), waits)
+    want = {"flushall": [0.9], "kill": [0.5], "restart": [0.2]}
+    ok = ({k: [round(x, 6) for x in v] for k, v in out.items()} == want
+          and skipped == {"freeze": {"cut": 1}, "pause": {"idle": 1}})
+    print(f"self-test {'ok' if ok else 'FAILED'}: queue stall after a fault: {out} {skipped}")
     bad += not ok
     print(f"self-test: {'all checks behave' if not bad else f'{bad} FAILED'}")
     return 1 if bad else 0
@@ -717,6 +807,9 @@ def self_test():
 def main():
     if "--self-test" in sys.argv[1:]:
         sys.exit(self_test())
+    if sys.argv[1:2] == ["--analyse"]:
+        # --analyse <lease ms> <history files...>: the stalls of many runs together
+        sys.exit(analyse(sys.argv[3:], int(sys.argv[2]) / 1000))
     ap = argparse.ArgumentParser()
     for k in ("ports", "pids", "urls", "java_cmd", "repo", "results"):
         ap.add_argument("--" + k.replace("_", "-"), required=True)
@@ -732,8 +825,8 @@ def main():
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     w = World(a)
-    # Under Sentinel the proxy asks for the primary at each new connection and keeps the ones it has, as a
-    # Sentinel client does at each reconnect (Sentinel cuts the old primary's clients when it demotes it)
+    # Under Sentinel the proxy asks for the primary at each new connection and cuts the ones it has when the
+    # sentinels name another
     proxy = Proxy(a.proxy_port, w.primary, w.named_primary if w.sentinels else None)
     proxy.start()
     w.children = []
@@ -767,7 +860,7 @@ def main():
     settle(w)
     print(f"seed {a.seed}: {len(w.sessions)} sessions, {len(intervals)} grants, {len(schedule)} faults, "
           f"{len(w.violations)} violation(s)")
-    print_grants_after_faults(w.faults, [iv[0] for iv in intervals], a.lease_ms / 1000 + 1.0)
+    print_stalls_after_faults(w.faults, intervals, waits_of(w.queued, w.obs), a.lease_ms / 1000 + 1.0)
 
     def rel(x):
         return "-" if x is None else f"+{x - t0:.3f}s"
