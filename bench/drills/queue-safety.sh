@@ -106,4 +106,7 @@ for seed in $(seq "$FIRST_SEED" $((FIRST_SEED + SEEDS - 1))); do
   redis-cli -p "$RPORT" SHUTDOWN NOSAVE >/dev/null 2>&1 || true   # one the checker restarted
 done
 grep -h "violation(s)" "$RESULTS_DIR/report.txt" | awk '{v += $(NF-1)} END {print NR " schedule(s), " v " violation(s) in all"}'
+if [ "$SEEDS" -gt 1 ]; then   # the stalls of every schedule together (a stall over the target fails no run)
+  python3 "$BENCH_DIR/drills/queue_safety.py" --analyse "$LEASE_MS" "$RESULTS_DIR"/history-seed*.txt | tee -a "$RESULTS_DIR/report.txt" || true
+fi
 exit "$failed"
