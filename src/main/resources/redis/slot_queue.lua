@@ -2,11 +2,11 @@
 -- Cost: O(log n) in the queue length plus what changed. The reply names only the waiters whose position changed
 -- (every waiter from the smallest rank any removal had, to the tail), never the whole list.
 -- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet, left,
---       primary
+--       primary, reclaimed
 -- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, known_epoch, session ids...
 --       (renew: the number k of ids told they hold a slot, then those k ids, then the others)
 local H, W, WL, WD, HD, EX, SEQ, ST = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local EP, QUIET, LEFT, PRIMARY = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local EP, QUIET, LEFT, PRIMARY, RECLAIMED = KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
 local op = ARGV[1]
 local slots = tonumber(ARGV[2])
 local maxq = tonumber(ARGV[3])
@@ -24,8 +24,10 @@ for i = 1, 6 do
 end
 local st = redis.call('TYPE', ST).ok
 if st ~= 'hash' and st ~= 'none' then redis.call('DEL', ST) end
-local lt = redis.call('TYPE', LEFT).ok
-if lt ~= 'zset' and lt ~= 'none' then redis.call('DEL', LEFT) end
+for _, k in ipairs({LEFT, RECLAIMED}) do
+  local kt = redis.call('TYPE', k).ok
+  if kt ~= 'zset' and kt ~= 'none' then redis.call('DEL', k) end
+end
 for _, k in ipairs({EP, PRIMARY}) do
   local kt = redis.call('TYPE', k).ok
   if kt ~= 'string' and kt ~= 'none' then redis.call('DEL', k) end
@@ -93,8 +95,17 @@ end
 -- a slot no one renews, while it also believes it lost its place. Promotion waits (FIFO kept) until the waiter is
 -- renewed or reclaimed, at most this margin.
 local promoteMargin = math.max(math.floor(lease / 5), 100) + math.max(math.floor(lease / 20), 50)
+-- A slot taken from a holder that did not give it up (its lease ran out, or its maximum hold) stays free for this
+-- long before anyone is granted it (QueueLimits.reclaimNoticeMs): the step that takes it tells the old holder, and
+-- that notice, or the record it closes, must reach the old holder's client before the next holder's client hears of
+-- its grant. Without it both are told within the same milliseconds, in any order (checker seed 144).
+local reclaimNotice = math.min(math.max(math.floor(lease / 5), 100), 500)
+redis.call('ZREMRANGEBYSCORE', RECLAIMED, '-inf', now)
+local function free()
+  return slots - redis.call('ZCARD', H) - redis.call('ZCARD', RECLAIMED)
+end
 local function promote()
-  while not quiet and redis.call('ZCARD', H) < slots do
+  while not quiet and free() > 0 do
     local nxt = redis.call('ZRANGE', W, 0, 0)
     if #nxt == 0 then break end
     local wl = redis.call('ZSCORE', WL, nxt[1])
@@ -110,6 +121,7 @@ redis.call('ZREMRANGEBYSCORE', LEFT, '-inf', now)
 -- Reclaim: dead leases, timed-out waits, expired holds; then tell holders whose end is near.
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', H, '-inf', now)) do
   redis.call('ZREM', H, sid); dropHold(sid); change('lease_lost', sid)
+  redis.call('ZADD', RECLAIMED, now + reclaimNotice, sid)
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', WL, '-inf', now)) do
   dropWait(sid); change('lease_lost', sid)
@@ -119,6 +131,7 @@ for _, sid in ipairs(redis.call('ZRANGEBYSCORE', WD, '-inf', now)) do
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', HD, '-inf', now)) do
   redis.call('ZREM', H, sid); dropHold(sid); change('hold_expired', sid)
+  redis.call('ZADD', RECLAIMED, now + reclaimNotice, sid)
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', EX, '-inf', now)) do
   redis.call('ZREM', EX, sid)
@@ -136,7 +149,7 @@ if op == 'enqueue' then
     adm = 'present_holding'
   elseif redis.call('ZSCORE', W, sid) then
     adm = 'present_waiting'; admval = redis.call('ZRANK', W, sid) + 1
-  elseif not quiet and redis.call('ZCARD', H) < slots and redis.call('ZCARD', W) == 0 then
+  elseif not quiet and free() > 0 and redis.call('ZCARD', W) == 0 then
     grant(sid); adm = 'granted'
   elseif maxq > 0 and redis.call('ZCARD', W) >= maxq then
     adm = 'full'; admval = redis.call('ZCARD', W)
@@ -172,6 +185,9 @@ elseif op == 'renew' then
     local sid = ARGV[i]
     if redis.call('ZSCORE', H, sid) then
       redis.call('ZADD', H, now + lease, sid)
+      -- Holding, though its record does not say so: a grant whose record write was lost (a failover keeps the
+      -- earlier write to the queue and drops the later one to the record), or one being recorded right now.
+      if i > lastGranted then change('holding', sid) end
     elseif i <= lastGranted and redis.call('ZSCORE', W, sid) then
       -- Told it holds, found waiting: this primary never had its grant (a failover). It must not go on believing
       -- it holds while the queue may grant the slot to another: it leaves, told its lease was lost.

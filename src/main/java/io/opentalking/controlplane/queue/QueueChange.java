@@ -20,8 +20,17 @@ public sealed interface QueueChange {
     record LeaseLost(String sessionId) implements QueueChange {
     }
 
-    /** The session's record is gone (evicted, flushed, deleted); its replica gave its slot or place back. */
+    /** The session's record is gone (evicted, flushed, deleted); its replica stopped renewing it, so the store reclaims
+     * its slot or place when the lease ends. */
     record SessionMissing(String sessionId) implements QueueChange {
+    }
+
+    /**
+     * Renewal found the session holding a slot though its record does not say so: a grant whose record write was
+     * lost (a failover kept the earlier write to the queue and dropped the later one to the record), or one whose
+     * record is being written right now. The record catches up; the client was told by the grant itself.
+     */
+    record Holding(String sessionId) implements QueueChange {
     }
 
     /** The session's hold ends in {@code remainingSec} seconds. */

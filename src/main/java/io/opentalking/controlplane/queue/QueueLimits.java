@@ -26,6 +26,17 @@ public record QueueLimits(int slots, int maxQueue, long leaseMs, long waitTimeou
         return giveUpMarginMs(leaseMs) + Math.max(leaseMs / 20, 50);
     }
 
+    /**
+     * How long a slot taken from a holder that did not give it up (its lease ran out, or its maximum hold) stays
+     * free before anyone is granted it: the step that takes it tells the old holder, and that notice (an event, the
+     * record it closes) must reach the old holder's client before the next holder's client hears of its grant. A
+     * fifth of the lease, within [100, 500] ms, so a dead holder's slot is granted again within lease + 1 s.
+     * {@code slot_queue.lua} computes the same.
+     */
+    public long reclaimNoticeMs() {
+        return Math.min(giveUpMarginMs(leaseMs), 500);
+    }
+
     public static QueueLimits from(QueueConfig c) {
         return new QueueLimits(c.slots(), c.maxQueueSize(), c.lease().toMillis(), c.slotTimeout().toMillis(),
                 c.maxSession().toMillis(), c.expiringNotice().toMillis());

@@ -137,16 +137,24 @@ public final class SlotQueue implements AutoCloseable {
         }
     }
 
-    /** Stops renewing first, so a failed leave still frees the slot when the lease ends. */
+    /**
+     * Stops renewing first, so a failed leave still frees the slot when the lease ends. A session whose record is
+     * missing is only no longer renewed: its client, told through its stream or by a 404, may not have heard yet,
+     * and giving the slot back at once let the next holder's client be told of its grant 20 ms before the missing
+     * session's client learnt of its loss (fault checker, seed 124). The rest of its lease (at least two thirds of
+     * one) is the time that notice needs; the store reclaims it then, within one lease of the record's loss. An
+     * ended record was closed by a DELETE or an error the client can read, so its slot goes back at once.
+     */
     private void giveBackGone(String id, SessionRecords.Standing why) {
         if (owned.remove(id) == null) {
             return;
         }
-        LOG.log(System.Logger.Level.WARNING, "session {0} has no live record ({1}); giving its queue place back",
-                id, why);
         if (why == SessionRecords.Standing.MISSING) {
+            LOG.log(System.Logger.Level.WARNING, "session {0} has no record; no longer renewing its queue place", id);
             notifyChange(new QueueChange.SessionMissing(id));
+            return;
         }
+        LOG.log(System.Logger.Level.INFO, "session {0} has ended; giving its queue place back", id);
         apply(guarded(() -> store.leave(id, limits)));
     }
 
@@ -203,6 +211,7 @@ public final class SlotQueue implements AutoCloseable {
             case QueueChange.SessionMissing x -> SessionEvent.expired(x.sessionId(), SessionEvent.SESSION_MISSING);
             case QueueChange.Expiring x -> SessionEvent.expiring(x.sessionId(), x.remainingSec());
             case QueueChange.Left l -> null;
+            case QueueChange.Holding h -> null;
         };
         if (e != null) {
             events.publish(c.sessionId(), e);

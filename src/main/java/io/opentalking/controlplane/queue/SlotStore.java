@@ -16,14 +16,10 @@ public interface SlotStore {
      * Extends the leases of these sessions; those no longer present come back as {@link QueueChange.LeaseLost}.
      * {@code granted} are sessions whose clients were told they hold a slot: one of them found waiting instead (a
      * failover to a replica that never had its grant) leaves the queue and comes back as LeaseLost too, so no
-     * client believes it holds a slot while the queue may grant that slot to another.
+     * client believes it holds a slot while the queue may grant that slot to another. One of {@code queued} found
+     * holding (its record's "created" was lost, or is being written) comes back as {@link QueueChange.Holding}.
      */
     Transition renew(Collection<String> granted, Collection<String> queued, QueueLimits limits);
-
-    /** {@link #renew(Collection, Collection, QueueLimits)} with nothing known of who was told it holds. */
-    default Transition renew(Collection<String> sessionIds, QueueLimits limits) {
-        return renew(java.util.List.of(), sessionIds, limits);
-    }
 
     Transition sweep(QueueLimits limits);
 

@@ -235,6 +235,7 @@ public final class SessionService implements QueueListener {
                 }
                 case QueueChange.Left l -> {
                 }
+                case QueueChange.Holding h -> recordGrant(id);
             }
         } catch (StoreException e) {
             LOG.log(System.Logger.Level.WARNING, "could not record queue change {0}: {1}", change, e.getMessage());

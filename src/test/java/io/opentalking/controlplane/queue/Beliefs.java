@@ -35,6 +35,8 @@ final class Beliefs {
                     case QueueChange.Granted g -> grant(g.sessionId(), replica);
                     case QueueChange.Expiring e -> {
                     }
+                    case QueueChange.Holding h -> {
+                    }
                     default -> forget(c.sessionId());
                 }
             }

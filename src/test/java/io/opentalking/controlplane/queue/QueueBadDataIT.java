@@ -28,7 +28,7 @@ class QueueBadDataIT {
     private static final String CREATE = "{\"avatar_id\":\"demo-avatar\",\"model\":\"mock\"}";
     private static final List<String> QUEUE_KEYS = List.of(RedisKeys.HOLDERS, RedisKeys.WAITING,
             RedisKeys.WAIT_LEASES, RedisKeys.WAIT_DEADLINES, RedisKeys.HOLD_DEADLINES, RedisKeys.EXPIRING_AT,
-            RedisKeys.SEQUENCE, RedisKeys.STATUS_HASH);
+            RedisKeys.SEQUENCE, RedisKeys.STATUS_HASH, RedisKeys.RECLAIMED);
     @RegisterExtension
     static final PrivateRedis REDIS = PrivateRedis.keptAcrossTests();
     private static TestServer server;
@@ -223,13 +223,17 @@ class QueueBadDataIT {
     }
 
     @Test
-    void aGhostHolderWithoutLeaseScoreIsReclaimed() {
+    void aGhostHolderWithoutLeaseScoreIsReclaimed() throws InterruptedException {
         // A member someone wrote by hand, with a lease that ended long ago.
         REDIS.server().cli("ZADD", RedisKeys.HOLDERS, "0", "ghost");
         REDIS.server().cli("HSET", RedisKeys.STATUS_HASH, "slot_occupied", "1", "queue_size", "0");
         assertStatus(status("redis"), true, 0);
-        create("created");
+        // Reclaimed by this step; its slot waits out the reclaim notice (500 ms with the default lease) first.
+        String first = create("queued");
         assertThat(REDIS.server().cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1")).doesNotContain("ghost");
-        assertStatus(status("redis"), true, 0);
+        Thread.sleep(600);
+        create("queued");   // this step grants the first, the second waits behind it
+        assertThat(session(first).get("state").asText()).isEqualTo("created");
+        assertStatus(status("redis"), true, 1);
     }
 }

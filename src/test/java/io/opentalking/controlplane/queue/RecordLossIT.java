@@ -72,16 +72,26 @@ class RecordLossIT {
     }
 
     @Test
-    void aSlotWhoseRecordWasDeletedByHandGoesToTheNextWaiterWithinOneLease() {
+    void aSlotWhoseRecordWasDeletedByHandIsToldThenFreedWithinOneLeaseThenGoesToTheNextWaiter() {
         Replica a = replica("a");
         holderAndWaiter(a);
 
         long deleted = System.nanoTime();
         REDIS.server().cli("DEL", RedisKeys.session("x"));
+        Await.untilTrue(Duration.ofSeconds(3), "x's stream told",
+                () -> bus.of("x").contains(SessionEvent.expired("x", SessionEvent.SESSION_MISSING)));
+        long toldMs = (System.nanoTime() - deleted) / 1_000_000;
+        assertThat(toldMs).as("ms from the record's loss to its stream told").isLessThan(LEASE_MS / 3 + 300);
+        // The slot stays x's for the rest of its lease: the time x's client needs to hear of its loss.
+        assertThat(holders()).isEqualTo("x");
+        Await.untilTrue(Duration.ofSeconds(3), "x's slot reclaimed", () -> !holders().equals("x"));
+        long freedMs = (System.nanoTime() - deleted) / 1_000_000;
+        assertThat(freedMs).as("ms the slot was held without a record").isLessThan(LEASE_MS + 300);
         Await.untilTrue(Duration.ofSeconds(5), "y to hold the slot", () -> holders().equals("y"));
         long ms = (System.nanoTime() - deleted) / 1_000_000;
-        assertThat(ms).as("ms from the record's loss to the next grant").isLessThan(LEASE_MS);
-        assertThat(bus.of("x")).contains(SessionEvent.expired("x", SessionEvent.SESSION_MISSING));
+        long notice = QueueLimits.from(cfg).reclaimNoticeMs();
+        assertThat(ms - toldMs).as("ms from x's notice to y's grant").isGreaterThan(LEASE_MS / 2 + notice);
+        assertThat(ms).as("ms from the record's loss to the next grant").isLessThan(LEASE_MS + notice + 300);
         // The step that granted y tells y's stream right after it returns, so the event may trail the grant a little.
         Await.untilTrue(Duration.ofSeconds(2), "y told it holds",
                 () -> bus.of("y").contains(SessionEvent.queued("y", 0, SessionEvent.SLOT_ACQUIRED)));

@@ -6,7 +6,11 @@ import io.opentalking.controlplane.events.EventBus;
 import io.opentalking.controlplane.testing.RedisServerProcess;
 
 import java.time.Clock;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** One server replica as far as the queue goes: its own Redis client and its own {@link SlotQueue}. */
 final class Replica implements AutoCloseable {
@@ -24,8 +28,45 @@ final class Replica implements AutoCloseable {
     Replica(String name, RedisServerProcess redis, QueueConfig cfg, EventBus events, boolean checkRecords) {
         this.name = name;
         this.stores = RedisFixtures.open(redis);
-        SessionRecords records = checkRecords ? stores.sessions() : ids -> Map.of();
+        GrantRecords told = new GrantRecords();
+        SessionRecords records = checkRecords ? stores.sessions() : told;
         this.queue = new SlotQueue(stores.slots(), records, cfg, events, Clock.systemUTC());
+        if (!checkRecords) {
+            queue.addListener(told);
+        }
+    }
+
+    /**
+     * Records for bare ids, as SessionService keeps them: a session told of its grant stands GRANTED until its
+     * next change, every other one QUEUED.
+     */
+    private static final class GrantRecords implements SessionRecords, QueueListener {
+        private final Set<String> granted = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public Map<String, Standing> standing(Collection<String> ids) {
+            Map<String, Standing> out = new HashMap<>();
+            ids.forEach(id -> out.put(id, granted.contains(id) ? Standing.GRANTED : Standing.QUEUED));
+            return out;
+        }
+
+        @Override
+        public void onAdmission(String sessionId, Admission a) {
+            if (a instanceof Admission.Granted) {
+                granted.add(sessionId);
+            }
+        }
+
+        @Override
+        public void onChange(QueueChange c) {
+            switch (c) {
+                case QueueChange.Granted g -> granted.add(g.sessionId());
+                case QueueChange.Holding h -> granted.add(h.sessionId());
+                case QueueChange.Expiring e -> {
+                }
+                default -> granted.remove(c.sessionId());
+            }
+        }
     }
 
     /** The replica loses Redis for good (as if its process or network died): no leave, no renew from now on. */

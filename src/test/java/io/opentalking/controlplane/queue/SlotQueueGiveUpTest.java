@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -140,7 +141,9 @@ class SlotQueueGiveUpTest {
         SlotStore store = new MemorySlotStore(clock);
         RecordingEventBus bus = new RecordingEventBus();
         AtomicLong changes = new AtomicLong();
-        try (SlotQueue q = new SlotQueue(store, ids -> Map.of(), config(leaseMs), bus, clock)) {
+        // x's record says it holds, as SessionService records a grant; y's says nothing (taken as queued).
+        SessionRecords records = ids -> Map.of("x", SessionRecords.Standing.GRANTED);
+        try (SlotQueue q = new SlotQueue(store, records, config(leaseMs), bus, clock)) {
             q.addListener(new QueueListener() {
                 @Override
                 public void onChange(QueueChange c) {
@@ -156,5 +159,89 @@ class SlotQueueGiveUpTest {
             assertThat(q.ownedCount()).isEqualTo(2);
             assertThat(q.membership("x")).isEqualTo(new Membership.Holding());
         }
+    }
+    @Test
+    void aHolderWhoseRecordIsGoneIsToldAndItsSlotGoesToTheNextOnlyWhenItsLeaseEnds() {
+        long leaseMs = 3_000;
+        MemorySlotStore store = new MemorySlotStore(clock);
+        RecordingEventBus bus = new RecordingEventBus();
+        Map<String, SessionRecords.Standing> standing = new java.util.concurrent.ConcurrentHashMap<>(Map.of(
+                "x", SessionRecords.Standing.GRANTED, "y", SessionRecords.Standing.QUEUED));
+        AtomicLong toldMissingAt = new AtomicLong();
+        AtomicLong yGrantedAt = new AtomicLong();
+        try (SlotQueue q = new SlotQueue(store, ids -> Map.copyOf(standing), config(leaseMs), bus, clock)) {
+            q.addListener(new QueueListener() {
+                @Override
+                public void onChange(QueueChange c) {
+                    if (c.equals(new QueueChange.SessionMissing("x"))) {
+                        toldMissingAt.compareAndSet(0, clock.millis());
+                    } else if (c.equals(new QueueChange.Granted("y"))) {
+                        yGrantedAt.compareAndSet(0, clock.millis());
+                    }
+                }
+            });
+            q.enqueue("x");
+            q.enqueue("y");
+            run(q, leaseMs, leaseMs / 2, () -> false);
+            standing.put("x", SessionRecords.Standing.MISSING);   // evicted, flushed or deleted by hand
+            long goneAt = clock.millis();
+            assertThat(run(q, leaseMs, leaseMs, () -> toldMissingAt.get() > 0)).as("x told").isTrue();
+            assertThat(toldMissingAt.get() - goneAt).as("found at the next renewal").isLessThanOrEqualTo(leaseMs / 3 + 150);
+            assertThat(bus.of("x")).contains(SessionEvent.expired("x", SessionEvent.SESSION_MISSING));
+            assertThat(store.membership("x")).as("its slot waits for the notice to reach x's client")
+                    .isEqualTo(new Membership.Holding());
+            assertThat(q.ownedCount()).as("x no longer renewed").isEqualTo(1);
+            assertThat(run(q, leaseMs, 2 * leaseMs, () -> yGrantedAt.get() > 0)).as("y granted").isTrue();
+            assertThat(yGrantedAt.get() - toldMissingAt.get()).as("the rest of x's lease, then the reclaim notice")
+                    .isGreaterThanOrEqualTo(2 * leaseMs / 3 - 150 + 500);
+            assertThat(yGrantedAt.get() - goneAt).as("within one lease of the loss, plus the notice and a sweep")
+                    .isLessThanOrEqualTo(leaseMs + 500 + 150);
+            assertThat(bus.of("y")).contains(SessionEvent.queued("y", 0, SessionEvent.SLOT_ACQUIRED));
+        }
+    }
+
+    @Test
+    void aHolderWhoseRecordSaysQueuedIsReportedHoldingWithoutAnEvent() {
+        long leaseMs = 3_000;
+        RecordingEventBus bus = new RecordingEventBus();
+        List<QueueChange> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // The record of x still says queued: its "created" was lost (a failover) after the store granted it.
+        try (SlotQueue q = new SlotQueue(new MemorySlotStore(clock), ids -> Map.of(), config(leaseMs), bus, clock)) {
+            q.addListener(new QueueListener() {
+                @Override
+                public void onChange(QueueChange c) {
+                    seen.add(c);
+                }
+            });
+            q.enqueue("x");
+            int eventsAfterGrant = bus.of("x").size();
+            seen.clear();
+            clock.advanceMillis(leaseMs / 3);
+            q.renewOwned();
+            assertThat(seen).containsExactly(new QueueChange.Holding("x"));
+            assertThat(bus.of("x")).as("the grant told the client; nothing more").hasSize(eventsAfterGrant);
+        }
+    }
+
+    /** When {@link #run} last ran the renewer: its cadence goes on across calls, as the renewer's does. */
+    private long lastRenew = clock.millis();
+
+    /** Like {@link #drive}, with a sweep every step as the sweeper does (every 50 ms in this config). */
+    private boolean run(SlotQueue q, long leaseMs, long maxMs, BooleanSupplier done) {
+        long step = 50;
+        long start = clock.millis();
+        while (clock.millis() - start < maxMs) {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            clock.advanceMillis(step);
+            if (clock.millis() - lastRenew >= leaseMs / 3) {
+                lastRenew = clock.millis();
+                q.renewOwned();
+            }
+            q.sweep();
+            q.checkLeases();
+        }
+        return done.getAsBoolean();
     }
 }

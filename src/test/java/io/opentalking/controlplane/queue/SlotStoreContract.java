@@ -216,7 +216,7 @@ abstract class SlotStoreContract {
         QueueLimits l = limits(1, 0);
         SlotStore s = enqueued(l, "a", "b", "c");
         // "b" waits, but its replica says its client was told it holds (a grant a failover lost): it must leave.
-        Transition t = s.renew(List.of("b"), List.of("a", "c"), l);
+        Transition t = s.renew(List.of("a", "b"), List.of("c"), l);
         assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("b"));
         assertThat(t.newPositions()).containsExactly(entry("c", 1));
         assertThat(s.membership("b")).isEqualTo(new Membership.Absent());
@@ -233,7 +233,7 @@ abstract class SlotStoreContract {
         assertThat(l.promoteMarginMs()).isEqualTo(250);
         SlotStore s = enqueued(l, "a", "b", "c");
         pass(Duration.ofMillis(800));
-        s.renew(List.of("a", "c"), l);
+        s.renew(List.of("a"), List.of("c"), l);
         // b's lease ends in under 250 ms: its replica may have given it up already, so the freed slot waits.
         Transition t = s.leave("a", l);
         assertThat(t.changes()).containsExactly(new QueueChange.Left("a", true));
@@ -241,7 +241,7 @@ abstract class SlotStoreContract {
         assertThat(s.membership("c")).as("FIFO: c does not overtake b").isEqualTo(new Membership.Waiting(2));
         assertStatus(false, 2, 0, 1);
         // Renewed, b is granted by the next step.
-        s.renew(List.of("b", "c"), l);
+        s.renew(List.of(), List.of("b", "c"), l);
         assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
     }
 
@@ -279,7 +279,7 @@ abstract class SlotStoreContract {
         long written = storedStatus().orElseThrow().updatedAtMs();
         pass(Duration.ofMillis(50));
         s.sweep(l);
-        s.renew(List.of("a", "b"), l);
+        s.renew(List.of("a"), List.of("b"), l);
         assertThat(storedStatus().orElseThrow().updatedAtMs()).as("no field changed").isEqualTo(written);
         assertStatus(true, 1, 1, 1);
         pass(Duration.ofMillis(50));
@@ -430,12 +430,18 @@ abstract class SlotStoreContract {
             return x.changes().contains(new QueueChange.HoldExpired("a")) ? x : null;
         });
         long expiredAt = nowMs() - t0;
-        assertThat(seen).as("notice first, then the end, then the next in line")
-                .containsExactly(new QueueChange.Expiring("a", 1), new QueueChange.HoldExpired("a"),
-                        new QueueChange.Granted("b"));
+        assertThat(seen).as("notice first, then the end").containsExactly(new QueueChange.Expiring("a", 1),
+                new QueueChange.HoldExpired("a"));
         assertThat(expiringAt[0]).as("notice at max hold - notice (100 ms)").isBetween(80L, 1_400L);
         assertThat(expiredAt).as("hold ends after 1500 ms").isBetween(1_480L, 3_500L);
-        assertThat(expired.changes()).containsExactly(new QueueChange.HoldExpired("a"), new QueueChange.Granted("b"));
+        assertThat(expired.changes()).containsExactly(new QueueChange.HoldExpired("a"));
+        // The next in line after the reclaim notice (500 ms with this lease), so a's client hears first.
+        Transition g = untilPassed(Duration.ofSeconds(3), "b's grant", () -> {
+            Transition x = s.sweep(l);
+            return x.changes().isEmpty() ? null : x;
+        });
+        assertThat(g.changes()).containsExactly(new QueueChange.Granted("b"));
+        assertThat(nowMs() - t0 - expiredAt).as("after the notice").isGreaterThanOrEqualTo(l.reclaimNoticeMs() - 15);
         assertThat(s.membership("a")).isEqualTo(new Membership.Absent());
         assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
         assertStatus(true, 0, 1, 1);
@@ -453,7 +459,24 @@ abstract class SlotStoreContract {
         });
         assertThat(seen).containsExactly(new QueueChange.Expiring("a", 0), new QueueChange.HoldExpired("a"));
         assertStatus(false, 0, 0, 1);
+        // Within the reclaim notice a newcomer waits; after it the slot is free.
+        assertThat(s.enqueue("y", l).admission()).isEqualTo(new Admission.Queued(1));
+        s.leave("y", l);
+        pass(Duration.ofMillis(l.reclaimNoticeMs() + 20));
         assertThat(s.enqueue("z", l).admission()).isEqualTo(new Admission.Granted());
+    }
+
+    @Test
+    void renewFindingAHolderWhoseRecordSaysQueuedReportsItHolding() {
+        SlotStore s = store();
+        QueueLimits l = limits(1, 0);
+        s.enqueue("a", l);
+        s.enqueue("b", l);
+        // a's record still says queued (its "created" was lost): the renewal names it among the queued.
+        assertThat(s.renew(List.of(), List.of("a", "b"), l).changes()).containsExactly(new QueueChange.Holding("a"));
+        assertThat(s.renew(List.of("a"), List.of("b"), l).changes()).as("told it holds: nothing to report").isEmpty();
+        assertThat(s.membership("a")).isEqualTo(new Membership.Holding());
+        assertStatus(true, 1, 1, 1);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -502,18 +525,28 @@ abstract class SlotStoreContract {
         s.enqueue("b", l);
         // Only b's replica keeps renewing.
         Transition t = untilPassed(Duration.ofSeconds(5), "a's lease to be reclaimed", () -> {
-            Transition x = s.renew(List.of("b"), l);
+            Transition x = s.renew(List.of(), List.of("b"), l);
             return x.changes().isEmpty() ? null : x;
         });
-        long ms = nowMs() - t0;
-        assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("a"), new QueueChange.Granted("b"));
-        assertThat(ms).as("not before the 600 ms lease").isGreaterThanOrEqualTo(580).isLessThan(2_500);
+        long reclaimedAt = nowMs();
+        assertThat(reclaimedAt - t0).as("not before the 600 ms lease").isGreaterThanOrEqualTo(580).isLessThan(2_500);
+        // The slot stays free for the reclaim notice (120 ms here), so a's client hears first.
+        assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("a"));
         assertThat(s.membership("a")).isEqualTo(new Membership.Absent());
+        assertThat(s.membership("b")).isEqualTo(new Membership.Waiting(1));
+        assertStatus(false, 1, 0, 1);
+        Transition g = untilPassed(Duration.ofSeconds(2), "b's grant", () -> {
+            Transition x = s.renew(List.of(), List.of("b"), l);
+            return x.changes().isEmpty() ? null : x;
+        });
+        assertThat(g.changes()).containsExactly(new QueueChange.Granted("b"));
+        assertThat(nowMs() - reclaimedAt).as("after the notice, soon").isGreaterThanOrEqualTo(l.reclaimNoticeMs() - 15)
+                .isLessThan(1_500);
         assertThat(s.membership("b")).isEqualTo(new Membership.Holding());
         assertStatus(true, 0, 1, 1);
 
         // a's replica comes back and renews: told its lease is lost.
-        assertThat(s.renew(List.of("a", "b"), l).changes()).containsExactly(new QueueChange.LeaseLost("a"));
+        assertThat(s.renew(List.of("a", "b"), List.of(), l).changes()).containsExactly(new QueueChange.LeaseLost("a"));
         assertStatus(true, 0, 1, 1);
     }
 
@@ -525,7 +558,7 @@ abstract class SlotStoreContract {
         s.enqueue("b", l);
         s.enqueue("c", l);
         Transition t = untilPassed(Duration.ofSeconds(5), "b's lease to be reclaimed", () -> {
-            Transition x = s.renew(List.of("a", "c"), l);
+            Transition x = s.renew(List.of("a"), List.of("c"), l);
             return x.changes().isEmpty() ? null : x;
         });
         assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("b"));
@@ -543,7 +576,7 @@ abstract class SlotStoreContract {
         long t0 = nowMs();
         List<QueueChange> changes = new ArrayList<>();
         while (nowMs() - t0 < 2_000) {
-            changes.addAll(s.renew(List.of("a", "b"), l).changes());
+            changes.addAll(s.renew(List.of("a"), List.of("b"), l).changes());
             changes.addAll(s.sweep(l).changes());
             pass(Duration.ofMillis(50));
         }
@@ -558,7 +591,7 @@ abstract class SlotStoreContract {
         SlotStore s = store();
         QueueLimits l = limits(1, 0);
         s.enqueue("a", l);
-        Transition t = s.renew(List.of("a", "ghost1", "ghost2"), l);
+        Transition t = s.renew(List.of("a"), List.of("ghost1", "ghost2"), l);
         assertThat(t.changes()).containsExactly(new QueueChange.LeaseLost("ghost1"), new QueueChange.LeaseLost("ghost2"));
         assertThat(s.membership("a")).isEqualTo(new Membership.Holding());
         assertStatus(true, 0, 1, 1);
@@ -573,7 +606,7 @@ abstract class SlotStoreContract {
         s.leave("holder", l);
         s.leave("waiter", l);
         // The owner did not see those leaves (DELETE went to another replica); its renewal must not cry lease_lost.
-        Transition t = s.renew(List.of("holder", "waiter", "ghost"), l);
+        Transition t = s.renew(List.of("holder"), List.of("waiter", "ghost"), l);
         assertThat(t.changes()).containsExactly(new QueueChange.Left("holder", false),
                 new QueueChange.Left("waiter", false), new QueueChange.LeaseLost("ghost"));
         assertStatus(false, 0, 0, 1);
@@ -588,7 +621,7 @@ abstract class SlotStoreContract {
         }
         // Nobody renews: all four leases run out; a renew naming them must not report them twice.
         pass(Duration.ofMillis(401));
-        Transition t = s.renew(List.of("a", "b", "c", "d"), l);
+        Transition t = s.renew(List.of("a", "b"), List.of("c", "d"), l);
         Set<String> ids = new HashSet<>();
         for (QueueChange c : t.changes()) {
             assertThat(ids.add(c.sessionId())).as("%s reported twice in %s", c.sessionId(), t.changes()).isTrue();

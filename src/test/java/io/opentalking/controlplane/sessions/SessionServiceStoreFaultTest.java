@@ -215,16 +215,25 @@ class SessionServiceStoreFaultTest {
     }
 
     @Test
-    void aHolderWhoseRecordVanishedIsGivenBackAtTheNextRenewalAndTheNextWaiterIsGranted() {
+    void aHolderWhoseRecordVanishedIsToldAtTheNextRenewalAndItsSlotGoesToTheNextWaiterWhenItsLeaseEnds() {
         Session holder = service.create(FLASHTALK);
         Session waiter = service.create(FLASHTALK);
         repo.delete(holder.id());
-        // The renewer runs every lease/3: one renewal, at most a third of a lease after the loss, settles it.
+        // The renewer runs every lease/3 (5 s): one renewal, at most a third of a lease after the loss, finds it.
         clock.advanceMillis(5_000);
         queue.renewOwned();
-        assertThat(slots.membership(holder.id())).as("the ghost's slot").isEqualTo(new Membership.Absent());
         assertThat(eventsOf(holder.id())).as("its stream is told why")
                 .contains(SessionEvent.expired(holder.id(), SessionEvent.SESSION_MISSING));
+        assertThat(queue.ownedCount()).as("no longer renewed").isEqualTo(1);
+        assertThat(slots.membership(holder.id())).as("its slot, for the rest of its lease: the notice's time")
+                .isEqualTo(new Membership.Holding());
+        // Its lease (15 s from its grant) ends: reclaimed, then granted on after the reclaim notice (500 ms).
+        clock.advanceMillis(10_000);
+        queue.sweep();
+        assertThat(slots.membership(holder.id())).as("the ghost's slot").isEqualTo(new Membership.Absent());
+        assertThat(slots.membership(waiter.id())).isEqualTo(new Membership.Waiting(1));
+        clock.advanceMillis(500);
+        queue.sweep();
         assertThat(slots.membership(waiter.id())).isEqualTo(new Membership.Holding());
         assertThat(service.get(waiter.id()).session().state()).isEqualTo(SessionState.CREATED);
         assertThat(slots.status().orElseThrow()).as("the status hash follows")
@@ -233,14 +242,18 @@ class SessionServiceStoreFaultTest {
     }
 
     @Test
-    void aWaiterWhoseRecordVanishedLeavesTheWaitingList() {
+    void aWaiterWhoseRecordVanishedLeavesTheWaitingListWhenItsLeaseEnds() {
         service.create(FLASHTALK);
         Session waiter = service.create(FLASHTALK);
         repo.delete(waiter.id());
+        clock.advanceMillis(5_000);
         queue.renewOwned();
+        assertThat(eventsOf(waiter.id())).contains(SessionEvent.expired(waiter.id(), SessionEvent.SESSION_MISSING));
+        assertThat(slots.membership(waiter.id())).isEqualTo(new Membership.Waiting(1));
+        clock.advanceMillis(10_000);
+        queue.sweep();
         assertThat(slots.membership(waiter.id())).isEqualTo(new Membership.Absent());
         assertThat(slots.status().orElseThrow().queueSize()).isZero();
-        assertThat(eventsOf(waiter.id())).contains(SessionEvent.expired(waiter.id(), SessionEvent.SESSION_MISSING));
     }
 
     @Test

@@ -34,6 +34,8 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     private final Map<String, Long> expiringAt = new HashMap<>();
     /** Sessions that left recently, with when to forget them: a renewal then reads "left", not "lease lost". */
     private final Map<String, Long> left = new HashMap<>();
+    /** Slots taken from holders that did not give them up, with until when no one is granted them (as the script). */
+    private final Map<String, Long> reclaimed = new HashMap<>();
     /** What the last step left, as the Redis store's status hash says it; empty before the first step. */
     private volatile Optional<Status> status = Optional.empty();
     /** The smallest rank a waiter removed in the current step had, -1 if none (see {@code slot_queue.lua}). */
@@ -56,14 +58,14 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
         long now = clock.millis();
         movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
-        reclaim(now, changes);
+        reclaim(now, limits, changes);
         promote(now, limits, changes);
         Admission admission;
         if (holders.containsKey(sid)) {
             admission = new Admission.AlreadyPresent(new Membership.Holding());
         } else if (waiting.containsKey(sid)) {
             admission = new Admission.AlreadyPresent(new Membership.Waiting(position(sid)));
-        } else if (holders.size() < limits.slots() && waiting.isEmpty()) {
+        } else if (free(limits) > 0 && waiting.isEmpty()) {
             grant(sid, now, limits);
             admission = new Admission.Granted();
         } else if (limits.maxQueue() > 0 && waiting.size() >= limits.maxQueue()) {
@@ -83,7 +85,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
         long now = clock.millis();
         movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
-        reclaim(now, changes);
+        reclaim(now, limits, changes);
         if (holders.remove(sid) != null) {
             forgetHold(sid);
             changes.add(new QueueChange.Left(sid, true));
@@ -101,13 +103,16 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
         long now = clock.millis();
         movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
-        reclaim(now, changes);
+        reclaim(now, limits, changes);
         Set<String> toldHolding = Set.copyOf(granted);
         List<String> sids = new ArrayList<>(granted);
         sids.addAll(queued);
         for (String sid : sids) {
             if (holders.containsKey(sid)) {
                 holders.put(sid, now + limits.leaseMs());
+                if (!toldHolding.contains(sid)) {
+                    changes.add(new QueueChange.Holding(sid));   // as slot_queue.lua: its record did not say so
+                }
             } else if (waiting.containsKey(sid) && toldHolding.contains(sid)) {
                 // As slot_queue.lua: told it holds, found waiting; it leaves rather than believe a lost grant.
                 dropWait(sid);
@@ -129,7 +134,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
         long now = clock.millis();
         movedFrom = -1;
         List<QueueChange> changes = new ArrayList<>();
-        reclaim(now, changes);
+        reclaim(now, limits, changes);
         promote(now, limits, changes);
         return finish(null, changes, now, limits);
     }
@@ -156,10 +161,11 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
         return status;
     }
 
-    private void reclaim(long now, List<QueueChange> changes) {
+    private void reclaim(long now, QueueLimits limits, List<QueueChange> changes) {
         left.values().removeIf(until -> until <= now);
-        expire(holders, now, changes, true);
-        expire(waiting, now, changes, false);
+        reclaimed.values().removeIf(until -> until <= now);
+        expire(holders, now, limits, changes, true);
+        expire(waiting, now, limits, changes, false);
         for (Iterator<Map.Entry<String, Long>> it = waitDeadlines.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Long> e = it.next();
             if (e.getValue() <= now) {
@@ -174,6 +180,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
                 it.remove();
                 holders.remove(e.getKey());
                 expiringAt.remove(e.getKey());
+                reclaimed.put(e.getKey(), now + limits.reclaimNoticeMs());
                 changes.add(new QueueChange.HoldExpired(e.getKey()));
             }
         }
@@ -187,7 +194,8 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
         }
     }
 
-    private void expire(Map<String, Long> leases, long now, List<QueueChange> changes, boolean holding) {
+    private void expire(Map<String, Long> leases, long now, QueueLimits limits, List<QueueChange> changes,
+                        boolean holding) {
         List<String> expired = new ArrayList<>();
         leases.forEach((sid, until) -> {
             if (until <= now) {
@@ -198,6 +206,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
             if (holding) {
                 holders.remove(sid);
                 forgetHold(sid);
+                reclaimed.put(sid, now + limits.reclaimNoticeMs());
             } else {
                 dropWait(sid);
             }
@@ -216,7 +225,7 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
     }
 
     private void promote(long now, QueueLimits limits, List<QueueChange> changes) {
-        while (holders.size() < limits.slots() && !waiting.isEmpty()) {
+        while (free(limits) > 0 && !waiting.isEmpty()) {
             String next = waiting.keySet().iterator().next();
             if (waiting.get(next) - now < limits.promoteMarginMs()) {
                 break;   // as slot_queue.lua: its replica may have given it up; wait until renewed or reclaimed
@@ -225,6 +234,11 @@ public final class MemorySlotStore implements SlotStore, QueueStatusReader {
             grant(next, now, limits);
             changes.add(new QueueChange.Granted(next));
         }
+    }
+
+    /** Slots neither held nor in their reclaim notice. */
+    private int free(QueueLimits limits) {
+        return limits.slots() - holders.size() - reclaimed.size();
     }
 
     private void grant(String sid, long now, QueueLimits limits) {

@@ -29,6 +29,11 @@ public final class RedisKeys {
     public static final String PRIMARY = "opentalking:flashtalk_queue:primary";
     /** Sessions that left recently (score: when to forget), so their owner reads "left", not "lease lost". */
     public static final String LEFT = "opentalking:flashtalk_queue:left";
+    /**
+     * Slots taken from holders that did not give them up (score: until when no one is granted them), so the old
+     * holder's client hears of it before the next holder's does.
+     */
+    public static final String RECLAIMED = "opentalking:flashtalk_queue:reclaimed";
     /** Arrival counter for FIFO order. */
     public static final String SEQUENCE = "opentalking:flashtalk_queue:seq";
 

@@ -30,7 +30,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private static final String[] KEYS = {RedisKeys.HOLDERS, RedisKeys.WAITING, RedisKeys.WAIT_LEASES,
             RedisKeys.WAIT_DEADLINES, RedisKeys.HOLD_DEADLINES, RedisKeys.EXPIRING_AT, RedisKeys.SEQUENCE,
             RedisKeys.STATUS_HASH, RedisKeys.EPOCH, RedisKeys.QUIET,
-            RedisKeys.LEFT, RedisKeys.PRIMARY};
+            RedisKeys.LEFT, RedisKeys.PRIMARY, RedisKeys.RECLAIMED};
 
     private static final String STATUS_READ = "queue status read";
     private static final System.Logger LOG = System.getLogger(RedisSlotStore.class.getName());
@@ -213,6 +213,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
                 case "expiring" -> new QueueChange.Expiring(sid, c.get(2).asLong());
                 case "left_holding" -> new QueueChange.Left(sid, true);
                 case "left_waiting" -> new QueueChange.Left(sid, false);
+                case "holding" -> new QueueChange.Holding(sid);
                 default -> throw new IllegalArgumentException("unknown queue change " + c.get(0).asText());
             });
         }

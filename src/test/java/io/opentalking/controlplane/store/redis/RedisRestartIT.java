@@ -51,12 +51,12 @@ class RedisRestartIT {
                 Transition second = retry(() -> qb.enqueue("s2", LIMITS));
                 assertThat(second.admission()).as("no grant while s1's holder may still believe it holds")
                         .isEqualTo(new Admission.Queued(1));
-                Transition renew = retry(() -> qa.renew(List.of("s1"), LIMITS));
+                Transition renew = retry(() -> qa.renew(List.of("s1"), List.of(), LIMITS));
                 assertThat(renew.changes()).contains(new QueueChange.LeaseLost("s1"));
 
                 // B renews its waiter as its SlotQueue would; the grant comes once the quiet lease is over.
                 Await.untilTrue(Duration.ofSeconds(5), "s2 to be granted", () ->
-                        qb.renew(List.of("s2"), LIMITS).changes().contains(new QueueChange.Granted("s2")));
+                        qb.renew(List.of(), List.of("s2"), LIMITS).changes().contains(new QueueChange.Granted("s2")));
                 assertThat(System.currentTimeMillis() - restarted).isGreaterThanOrEqualTo(LIMITS.leaseMs() - 200);
             } finally {
                 a.close();
