@@ -21,6 +21,7 @@ a violation. --self-test feeds planted histories (a real overlap among them) to 
 missed or a clean one is reported.
 """
 import argparse
+import collections
 import datetime
 import http.client
 import json
@@ -617,7 +618,8 @@ def settle(w):
 
 
 def stalls_after_faults(faults, intervals, waits):
-    """How long the queue stalled after each fault: kind -> [seconds], plus kind -> counts of the faults not measured.
+    """How long the queue stalled after each fault: kind -> [seconds], plus a Counter of the faults not measured,
+    keyed (kind, why).
 
     The stall starts once the fault has ended, no holder keeps the slot by its own choice (a session holding across
     the fault's end counts until its DELETE) and someone waits; it ends at the next grant told (0 when a newcomer was
@@ -626,12 +628,7 @@ def stalls_after_faults(faults, intervals, waits):
     intervals: belief_intervals(); waits: sid -> (told queued at, first hold or end after it, or None)."""
     grants = sorted(iv[0] for iv in intervals)
     begins = sorted(b for _, b, _ in faults)
-    out, skipped = {}, {}
-
-    def skip(kind, why):
-        skipped.setdefault(kind, {}).setdefault(why, 0)
-        skipped[kind][why] += 1
-
+    out, skipped = {}, collections.Counter()
     for kind, _, end in faults:
         start, busy = end, False
         for s, e, _, _, ehow, *_ in intervals:
@@ -642,15 +639,15 @@ def stalls_after_faults(faults, intervals, waits):
                     start = max(start, e)
         waiting = [max(q, start) for q, left in waits.values() if left is None or left > start]
         if busy or not waiting:
-            skip(kind, "idle")
+            skipped[kind, "idle"] += 1
             continue
         w_at = min(waiting)
         g = next((x for x in grants if x >= start), None)
         if g is None:
-            skip(kind, "none")
+            skipped[kind, "none"] += 1
             continue
         if any(end <= b < g for b in begins):
-            skip(kind, "cut")
+            skipped[kind, "cut"] += 1
             continue
         out.setdefault(kind, []).append(max(0.0, g - w_at))
     return out, skipped
@@ -663,9 +660,9 @@ def print_stalls_after_faults(faults, intervals, waits, target):
 def print_stalls(out, skipped, target):
     print(f"queue stall after each fault (target lease + 1 s = {target:.1f} s; see stalls_after_faults):")
     over_all = 0
-    for kind in sorted(set(out) | set(skipped)):
+    for kind in sorted(set(out) | {k for k, _ in skipped}):
         xs = sorted(out.get(kind, []))
-        sk = ", ".join(f"{n} {why}" for why, n in sorted(skipped.get(kind, {}).items()))
+        sk = ", ".join(f"{n} {why}" for (k, why), n in sorted(skipped.items()) if k == kind)
         if xs:
             p50 = xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
             over = sum(1 for x in xs if x > target)
@@ -712,16 +709,13 @@ def read_history(path):
 
 def analyse(paths, lease_s):
     """Sums the stalls of many histories (bench/results/*/history-seed*.txt); exit 1 if one is over the target."""
-    out, skipped = {}, {}
+    out, skipped = {}, collections.Counter()
     for path in paths:
         faults, obs, queued = read_history(path)
         o, sk = stalls_after_faults(faults, belief_intervals(obs), waits_of(queued, obs))
         for k, xs in o.items():
             out.setdefault(k, []).extend(xs)
-        for k, d in sk.items():
-            for why, n in d.items():
-                skipped.setdefault(k, {}).setdefault(why, 0)
-                skipped[k][why] += n
+        skipped.update(sk)
     print(f"{len(paths)} histories")
     return 1 if print_stalls(out, skipped, lease_s + 1.0) else 0
 
@@ -797,7 +791,7 @@ def self_test():
                                         ("restart", 8.5, 9.0), ("pause", 10.8, 11.0)], belief_intervals(o), waits)
     want = {"flushall": [0.9], "kill": [0.5], "restart": [0.2]}
     ok = ({k: [round(x, 6) for x in v] for k, v in out.items()} == want
-          and skipped == {"freeze": {"cut": 1}, "pause": {"idle": 1}})
+          and skipped == collections.Counter({("freeze", "cut"): 1, ("pause", "idle"): 1}))
     print(f"self-test {'ok' if ok else 'FAILED'}: queue stall after a fault: {out} {skipped}")
     bad += not ok
     print(f"self-test: {'all checks behave' if not bad else f'{bad} FAILED'}")

@@ -2,8 +2,6 @@ package io.opentalking.controlplane.queue;
 
 import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.SessionEvent;
-import io.opentalking.controlplane.sessions.Session;
-import io.opentalking.controlplane.sessions.SessionState;
 import io.opentalking.controlplane.store.redis.RedisKeys;
 import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.testing.PrivateRedis;
@@ -12,10 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,18 +48,11 @@ class RecordLossIT {
         return r;
     }
 
-    /** A session record, as POST /sessions writes it before asking the queue. */
-    private static String session(Replica r, String id) {
-        r.stores.sessions().create(new Session(id, "flashtalk", "demo-avatar", SessionState.QUEUED, Instant.now(),
-                Instant.now(), "", Map.of()), Duration.ofMinutes(10));
-        return id;
-    }
-
     /** x holds (through {@code a}), y waits (through a second replica, returned). */
     private Replica holderAndWaiter(Replica a) {
         Replica b = replica("b");
-        assertThat(a.queue.enqueue(session(a, "x"))).isEqualTo(new Admission.Granted());
-        assertThat(b.queue.enqueue(session(b, "y"))).isEqualTo(new Admission.Queued(1));
+        assertThat(a.queue.enqueue(a.session("x"))).isEqualTo(new Admission.Granted());
+        assertThat(b.queue.enqueue(b.session("y"))).isEqualTo(new Admission.Queued(1));
         return b;
     }
 
@@ -116,7 +105,7 @@ class RecordLossIT {
                         && bus.of("y").contains(SessionEvent.expired("y", SessionEvent.SESSION_MISSING)));
 
         // The flush also took the epoch: a new one starts quiet for a lease, then grants as before.
-        assertThat(b.queue.enqueue(session(b, "z"))).isEqualTo(new Admission.Queued(1));
+        assertThat(b.queue.enqueue(b.session("z"))).isEqualTo(new Admission.Queued(1));
         Await.untilTrue(Duration.ofSeconds(5), "z to hold the slot", () -> holders().equals("z"));
         long ms = (System.nanoTime() - flushed) / 1_000_000;
         assertThat(ms).as("ms from the flush to the next grant").isLessThan(LEASE_MS + 1_000);
@@ -127,7 +116,7 @@ class RecordLossIT {
     @Test
     void aFreshReplicaMeetingAnEmptiedRedisFirstGrantsNothingUntilTheOldHoldersHaveLearnt() {
         Replica old = idleReplica("old");
-        assertThat(old.queue.enqueue(session(old, "x"))).isEqualTo(new Admission.Granted());
+        assertThat(old.queue.enqueue(old.session("x"))).isEqualTo(new Admission.Granted());
         // The queue is wiped (the records stay, as on a restart that kept only them): the old replica still
         // believes x holds until its next renewal, and a replica that just started is the first to step.
         for (String k : List.of(RedisKeys.HOLDERS, RedisKeys.EPOCH, RedisKeys.STATUS_HASH)) {
@@ -135,7 +124,7 @@ class RecordLossIT {
         }
         long wiped = System.nanoTime();
         Replica fresh = replica("fresh");
-        assertThat(fresh.queue.enqueue(session(fresh, "z"))).as("the fresh replica's first step")
+        assertThat(fresh.queue.enqueue(fresh.session("z"))).as("the fresh replica's first step")
                 .isEqualTo(new Admission.Queued(1));
         assertThat(beliefs.held()).containsExactly("x");
         old.queue.renewOwned();
@@ -151,9 +140,9 @@ class RecordLossIT {
     void aHolderWhoseGrantAFailoverLostIsToldAtItsRenewalAndNoOneElseHoldsMeanwhile() {
         Replica a = idleReplica("a");
         Replica b = idleReplica("b");
-        assertThat(a.queue.enqueue(session(a, "x"))).isEqualTo(new Admission.Granted());
+        assertThat(a.queue.enqueue(a.session("x"))).isEqualTo(new Admission.Granted());
         REDIS.server().cli("HSET", RedisKeys.session("x"), "state", "created");   // as SessionService records it
-        assertThat(b.queue.enqueue(session(b, "y"))).isEqualTo(new Admission.Queued(1));
+        assertThat(b.queue.enqueue(b.session("y"))).isEqualTo(new Admission.Queued(1));
         // What a promoted replica that had x's enqueue but not its grant holds: x waiting (ahead of y), and the
         // quiet lease the script starts on a new primary.
         REDIS.server().cli("ZREM", RedisKeys.HOLDERS, "x");

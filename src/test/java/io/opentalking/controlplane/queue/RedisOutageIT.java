@@ -2,8 +2,6 @@ package io.opentalking.controlplane.queue;
 
 import io.opentalking.controlplane.events.SessionEvent;
 import io.opentalking.controlplane.faults.StoreException;
-import io.opentalking.controlplane.sessions.Session;
-import io.opentalking.controlplane.sessions.SessionState;
 import io.opentalking.controlplane.store.redis.RedisKeys;
 import io.opentalking.controlplane.store.redis.RedisStores;
 import io.opentalking.controlplane.testing.Await;
@@ -15,7 +13,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,12 +49,6 @@ class RedisOutageIT {
      * A session record, as POST /sessions writes it before asking the queue: the server shares this Redis, and a
      * grant its own sweep makes to an id without a record is given back (a slot held for nobody).
      */
-    private static String session(Replica r, String id) {
-        r.stores.sessions().create(new Session(id, "flashtalk", "demo-avatar", SessionState.QUEUED, Instant.now(),
-                Instant.now(), "", Map.of()), Duration.ofMinutes(10));
-        return id;
-    }
-
     /** What the queue looked like when a wait ran out: the keys a promotion depends on, and what z was told. */
     private static String queueState(RedisServerProcess redis, RecordingEventBus bus) {
         return "holders=" + redis.cli("ZRANGE", RedisKeys.HOLDERS, "0", "-1", "WITHSCORES")
@@ -108,8 +99,8 @@ class RedisOutageIT {
             }
         });
 
-        assertThat(a.queue.enqueue(session(a, "x"))).isEqualTo(new Admission.Granted());
-        assertThat(b.queue.enqueue(session(b, "y"))).isEqualTo(new Admission.Queued(1));
+        assertThat(a.queue.enqueue(a.session("x"))).isEqualTo(new Admission.Granted());
+        assertThat(b.queue.enqueue(b.session("y"))).isEqualTo(new Admission.Queued(1));
         TestHttp.Reply up = Await.until(Duration.ofSeconds(10), "the server to read Redis", () -> {
             TestHttp.Reply r = http.get("/queue/status");
             return "redis".equals(r.header("X-Queue-Status-Source")) ? r : null;
@@ -155,7 +146,7 @@ class RedisOutageIT {
         // As soon as b can talk to Redis again, a new session asks for the slot x held before the outage.
         Admission z = Await.until(Duration.ofSeconds(15), "b to reach Redis again", () -> {
             try {
-                return b.queue.enqueue(session(b, "z"));
+                return b.queue.enqueue(b.session("z"));
             } catch (StoreException e) {
                 return null;
             }

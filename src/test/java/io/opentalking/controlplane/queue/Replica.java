@@ -5,7 +5,12 @@ import io.opentalking.controlplane.config.QueueConfig;
 import io.opentalking.controlplane.events.EventBus;
 import io.opentalking.controlplane.testing.RedisServerProcess;
 
+import io.opentalking.controlplane.sessions.Session;
+import io.opentalking.controlplane.sessions.SessionState;
+
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -67,6 +72,13 @@ final class Replica implements AutoCloseable {
                 default -> granted.remove(c.sessionId());
             }
         }
+    }
+
+    /** Writes a queued record for {@code id}, as POST /sessions does before asking the queue; returns the id. */
+    String session(String id) {
+        stores.sessions().create(new Session(id, "flashtalk", "demo-avatar", SessionState.QUEUED, Instant.now(),
+                Instant.now(), "", Map.of()), Duration.ofMinutes(10));
+        return id;
     }
 
     /** The replica loses Redis for good (as if its process or network died): no leave, no renew from now on. */
