@@ -228,5 +228,6 @@ end
 if grantedAny then
   replicas = tonumber(string.match(redis.call('INFO', 'replication'), 'connected_slaves:(%d+)') or '0')
 end
+-- The run id lets each replica see for itself that another server answers now (see Transition.storeReplaced).
 return cjson.encode({adm = adm, val = admval, changes = changes, moved_from = movedFrom or 0, moved = moved,
-  holders = nh, epoch = epoch, replicas = replicas})
+  holders = nh, epoch = epoch, replicas = replicas, run = runId})

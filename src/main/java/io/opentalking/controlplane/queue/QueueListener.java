@@ -25,6 +25,13 @@ public interface QueueListener {
     default void onUnconfirmedGrants(int count) {
     }
 
+    /**
+     * A step ran on another store server than this replica's previous one (a failover, a restart): writes this
+     * replica made just before may be lost, as asynchronous replication drops the last ones.
+     */
+    default void onStoreReplaced() {
+    }
+
     /** This replica is shutting down and gave the session's slot or waiting place back. */
     default void onGivenBack(String sessionId) {
     }

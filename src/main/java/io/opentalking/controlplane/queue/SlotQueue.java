@@ -184,6 +184,9 @@ public final class SlotQueue implements AutoCloseable {
     }
 
     private void apply(Transition t) {
+        if (t.storeReplaced()) {
+            listeners.forEach(QueueListener::onStoreReplaced);
+        }
         if (t.unconfirmedGrants() > 0) {
             listeners.forEach(l -> l.onUnconfirmedGrants(t.unconfirmedGrants()));
         }

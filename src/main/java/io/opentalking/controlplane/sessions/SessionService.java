@@ -54,6 +54,20 @@ public final class SessionService implements QueueListener {
     private record PendingEnd(SessionState state, String reason) {
     }
 
+    /**
+     * Ends the queue caused and the store recorded, kept {@link #RECENT_ENDS_KEPT} to be written again when the store
+     * is replaced: the queue's own write (the step that reclaimed the slot) comes before the record's, so a failover
+     * that drops the last writes can keep the first and lose the second, leaving a live record with no queue place
+     * and no replica that renews it (checker seed 140: "queued but not waiting" after two failovers). At most
+     * {@link #RECENT_ENDS_MAX} are kept; those past it are not rewritten.
+     */
+    private final Map<String, RecordedEnd> recentEnds = new ConcurrentHashMap<>();
+    private static final Duration RECENT_ENDS_KEPT = Duration.ofSeconds(60);
+    private static final int RECENT_ENDS_MAX = 10_000;
+
+    private record RecordedEnd(SessionState state, String reason, long atMs) {
+    }
+
     public SessionService(AvatarCatalog avatars, ModelAvailability availability, SlotQueue queue,
                           QueueConfig queueCfg, SessionRepository repo, EventBus events, Duration ttl, Clock clock,
                           int maxLiveSessions) {
@@ -247,14 +261,44 @@ public final class SessionService implements QueueListener {
         try {
             end(id, state, reason);
             pendingEnds.remove(id);
+            if (recentEnds.size() < RECENT_ENDS_MAX) {
+                recentEnds.put(id, new RecordedEnd(state, reason, clock.millis()));
+            }
         } catch (StoreException e) {
             pendingEnds.put(id, new PendingEnd(state, reason));
             throw e;
         }
     }
 
+    /** Writes the recent ends again, off the queue's thread (a renewal must not wait for them). */
+    @Override
+    public void onStoreReplaced() {
+        Thread.ofVirtual().name("session-ends-rewrite").start(this::rewriteRecentEnds);
+    }
+
+    private void rewriteRecentEnds() {
+        long since = clock.millis() - RECENT_ENDS_KEPT.toMillis();
+        int n = 0;
+        for (Map.Entry<String, RecordedEnd> e : recentEnds.entrySet()) {
+            RecordedEnd r = e.getValue();
+            if (r.atMs() < since) {
+                continue;
+            }
+            n++;
+            try {
+                end(e.getKey(), r.state(), r.reason());   // a no-op where the record is final already
+            } catch (StoreException ex) {
+                pendingEnds.put(e.getKey(), new PendingEnd(r.state(), r.reason()));
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "the store server changed; wrote the {0} session end(s) of the last {1} s "
+                + "again", n, RECENT_ENDS_KEPT.toSeconds());
+    }
+
     @Override
     public void onRound() {
+        long since = clock.millis() - RECENT_ENDS_KEPT.toMillis();
+        recentEnds.values().removeIf(r -> r.atMs() < since);
         pendingEnds.forEach((id, p) -> {
             try {
                 endOrRetry(id, p.state(), p.reason());

@@ -22,6 +22,7 @@ import io.opentalking.controlplane.queue.Transition;
 import io.opentalking.controlplane.store.memory.MemoryEventBus;
 import io.opentalking.controlplane.store.memory.MemorySessionRepository;
 import io.opentalking.controlplane.store.memory.MemorySlotStore;
+import io.opentalking.controlplane.testing.Await;
 import io.opentalking.controlplane.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,6 +54,8 @@ class SessionServiceStoreFaultTest {
     static final class FlakyRepository implements SessionRepository {
         final SessionRepository inner;
         final AtomicBoolean failTransitions = new AtomicBoolean();
+        /** Transitions answered as done but not kept, as a primary that a failover then replaces. */
+        final AtomicBoolean loseTransitions = new AtomicBoolean();
         final List<String> created = new CopyOnWriteArrayList<>();
 
         FlakyRepository(SessionRepository inner) {
@@ -81,6 +84,9 @@ class SessionServiceStoreFaultTest {
             if (failTransitions.get()) {
                 throw StoreUnavailableException.notConnected("flaky test store", "session transition");
             }
+            if (loseTransitions.get()) {
+                return inner.find(id).map(s -> from.contains(s.state()) ? s.withState(to, s.updatedAt(), reason) : s);
+            }
             return inner.transition(id, from, to, reason, ttl);
         }
 
@@ -94,6 +100,8 @@ class SessionServiceStoreFaultTest {
     static final class LateSlotStore implements SlotStore {
         final SlotStore inner;
         final AtomicBoolean timeOutEnqueue = new AtomicBoolean();
+        /** The next sweep runs on another server than the last step (a failover). */
+        final AtomicBoolean replaceStore = new AtomicBoolean();
 
         LateSlotStore(SlotStore inner) {
             this.inner = inner;
@@ -120,7 +128,8 @@ class SessionServiceStoreFaultTest {
 
         @Override
         public Transition sweep(QueueLimits limits) {
-            return inner.sweep(limits);
+            Transition t = inner.sweep(limits);
+            return replaceStore.getAndSet(false) ? t.onReplacedStore() : t;
         }
 
         @Override
@@ -310,5 +319,26 @@ class SessionServiceStoreFaultTest {
         assertThat(after.state()).isEqualTo(SessionState.CLOSED);
         assertThat(after.stateReason()).isEqualTo(SessionEvent.LEASE_LOST);
         assertThat(eventsOf(holder.id())).contains(SessionEvent.closed(holder.id(), "closed"));
+    }
+    @Test
+    void endsTheQueueCausedAreWrittenAgainWhenTheStoreIsReplaced() {
+        Session holder = service.create(FLASHTALK);
+        Session waiter = service.create(FLASHTALK);
+        // Nobody renews: both leases end, the sweep reclaims both and ends the sessions, on a primary whose last
+        // writes a failover is about to drop (the queue's survive, the records' "closed" do not).
+        repo.loseTransitions.set(true);
+        clock.advanceMillis(15_001);
+        queue.sweep();
+        assertThat(repo.find(holder.id()).orElseThrow().state()).as("the lost write").isEqualTo(SessionState.CREATED);
+        repo.loseTransitions.set(false);
+        lateSlots.replaceStore.set(true);
+        clock.advanceMillis(100);
+        queue.sweep();
+        Await.untilTrue(Duration.ofSeconds(5), "both ends written again", () ->
+                repo.find(holder.id()).orElseThrow().state() == SessionState.CLOSED
+                        && repo.find(waiter.id()).orElseThrow().state() == SessionState.CLOSED);
+        assertThat(repo.find(holder.id()).orElseThrow().stateReason()).isEqualTo(SessionEvent.LEASE_LOST);
+        assertThat(eventsOf(waiter.id())).as("its stream is told it closed")
+                .contains(SessionEvent.closed(waiter.id(), "closed"));
     }
 }

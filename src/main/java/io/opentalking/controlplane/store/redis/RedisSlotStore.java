@@ -42,6 +42,8 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private final AtomicReference<CompletableFuture<Map<String, String>>> statusRead = new AtomicReference<>();
     /** The queue epoch this replica last saw; empty until its first step. */
     private volatile String knownEpoch = "";
+    /** The run id of the server this replica's last step ran on; empty until its first step. */
+    private volatile String lastRun = "";
     /** Told after every step (even a failed one, which may have run): the local status copy is then dropped. */
     private volatile Runnable afterStep = () -> {
     };
@@ -157,11 +159,19 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
         if (!epoch.isEmpty()) {
             knownEpoch = epoch;
         }
+        String run = root.path("run").asText("");
+        boolean replaced = !run.isEmpty() && !lastRun.isEmpty() && !run.equals(lastRun);
+        if (!run.isEmpty()) {
+            lastRun = run;
+        }
         Transition t;
         try {
             t = parse(root);
         } catch (IllegalArgumentException e) {
             throw StoreReplyException.unreadable(calls.store(), what, e.getMessage(), e);
+        }
+        if (replaced) {
+            t = t.onReplacedStore();
         }
         return awaitReplica(root.path("replicas").asInt(0)) ? t : t.unconfirmed(t.grants());
     }

@@ -51,6 +51,8 @@ class RedisRestartIT {
                 Transition second = retry(() -> qb.enqueue("s2", LIMITS));
                 assertThat(second.admission()).as("no grant while s1's holder may still believe it holds")
                         .isEqualTo(new Admission.Queued(1));
+                assertThat(second.storeReplaced()).as("another server (run id) than b's step before").isTrue();
+                assertThat(qb.sweep(LIMITS).storeReplaced()).as("the same server as b's step before").isFalse();
                 Transition renew = retry(() -> qa.renew(List.of("s1"), List.of(), LIMITS));
                 assertThat(renew.changes()).contains(new QueueChange.LeaseLost("s1"));
 
