@@ -468,10 +468,8 @@ abstract class SlotStoreContract {
 
     @Test
     void renewFindingAHolderWhoseRecordSaysQueuedReportsItHolding() {
-        SlotStore s = store();
         QueueLimits l = limits(1, 0);
-        s.enqueue("a", l);
-        s.enqueue("b", l);
+        SlotStore s = enqueued(l, "a", "b");
         // a's record still says queued (its "created" was lost): the renewal names it among the queued.
         assertThat(s.renew(List.of(), List.of("a", "b"), l).changes()).containsExactly(new QueueChange.Holding("a"));
         assertThat(s.renew(List.of("a"), List.of("b"), l).changes()).as("told it holds: nothing to report").isEmpty();
