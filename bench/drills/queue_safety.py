@@ -96,6 +96,31 @@ def call(port, method, path, body=None, timeout=2.0):
         return None, {}
 
 
+def logged_end(port, sid):
+    """When the server ended sid by its own event log (the stream id of its first end event: Redis' clock), or None
+    (no log, no end in it, Redis unreachable). For a client told its end only by a 404 (its record deleted) or a
+    DELETE of its own, the log still says when the server ended it."""
+    try:
+        entries = resp(port, "XRANGE", "opentalking:session_events:" + sid, "-", "+")
+    except OSError:
+        return None
+    if not isinstance(entries, list):
+        return None
+    for e in entries:
+        if not (isinstance(e, list) and len(e) == 2 and isinstance(e[1], list)):
+            continue
+        fields = dict(zip(e[1][0::2], e[1][1::2]))
+        name = fields.get("event")
+        try:
+            message = json.loads(fields.get("data") or "{}").get("message")
+        except (ValueError, AttributeError):
+            message = None
+        if name in ("session.expired", "session.closed") or (name == "session.queued"
+                                                                and message in ("timeout", "queue_full")):
+            return stream_id_time(e[0])
+    return None
+
+
 def server_time(doc):
     """The record's updated_at (the server's time of its last change), or None: shown beside an observation; it
     never bounds a holder interval (the clients' clock does), it only orders grants and ends for the FIFO check."""
@@ -848,9 +873,18 @@ def main():
     # FIFO is about the order in which the servers granted and ended sessions, so it is judged on the servers'
     # times where the message carried one (a waiter's lease loss decided before a grant may reach its client after
     # the grant reaches another client: not a FIFO breach); the holder check above stays on the clients' clock.
+    # An end told without a server time (a 404 after its record was deleted) is judged on the time its own event
+    # log gives, when the log has it and it is earlier.
+    ended_at = {sid: min(o[3] if o[3] is not None else o[0] for o in lst if o[1] == "end")
+                for sid, lst in w.obs.items() if any(o[1] == "end" for o in lst)}
+    primary = w.primary()
+    for sid, lst in w.obs.items():
+        if sid in ended_at and all(o[3] is None for o in lst if o[1] == "end"):
+            logged = logged_end(primary, sid)
+            if logged is not None and logged < ended_at[sid]:
+                ended_at[sid] = logged
     w.violations += check_fifo(w.queued, {iv[2]: (iv[5] if iv[5] is not None else iv[0]) for iv in intervals},
-                               {sid: min(o[3] if o[3] is not None else o[0] for o in lst if o[1] == "end")
-                                for sid, lst in w.obs.items() if any(o[1] == "end" for o in lst)})
+                               ended_at)
     settle(w)
     print(f"seed {a.seed}: {len(w.sessions)} sessions, {len(intervals)} grants, {len(schedule)} faults, "
           f"{len(w.violations)} violation(s)")
