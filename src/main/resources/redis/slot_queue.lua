@@ -3,8 +3,9 @@
 -- (every waiter from the smallest rank any removal had, to the tail), never the whole list.
 -- KEYS: holders, waiting, wait_leases, wait_deadlines, hold_deadlines, expiring_at, seq, status, epoch, quiet, left,
 --       primary, reclaimed
--- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, known_epoch, session ids...
---       (renew: the number k of ids told they hold a slot, then those k ids, then the others)
+-- ARGV: op, slots, max_queue, lease_ms, wait_timeout_ms, max_hold_ms, notice_ms, known_epoch, record key prefix,
+--       final record ttl_ms, session ids... (renew: the number k of ids told they hold a slot, then those k ids,
+--       then the others)
 local H, W, WL, WD, HD, EX, SEQ, ST = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local EP, QUIET, LEFT, PRIMARY, RECLAIMED = KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
 local op = ARGV[1]
@@ -15,7 +16,9 @@ local waitT = tonumber(ARGV[5])
 local maxHold = tonumber(ARGV[6])
 local notice = tonumber(ARGV[7])
 local known = ARGV[8]
-local FIRST_ID = 9
+local RECORD_PREFIX = ARGV[9]
+local FINAL_TTL = ARGV[10]
+local FIRST_ID = 11
 
 -- Garbage written by someone else must not break the queue: a key of the wrong type is dropped.
 for i = 1, 6 do
@@ -67,6 +70,45 @@ local reported = {}
 local function change(kind, sid, val)
   changes[#changes + 1] = {kind, sid, val or 0}
   reported[sid] = true
+end
+-- updated_at as Java's Instant.toString() writes it: UTC, milliseconds when not zero (days to civil date: the
+-- proleptic Gregorian calendar's 400-year eras; Redis' Lua has no os.date).
+local function isoTime(ms)
+  local secs = math.floor(ms / 1000)
+  local days = math.floor(secs / 86400)
+  local sod = secs - days * 86400
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400 + (m <= 2 and 1 or 0)
+  local out = string.format('%04d-%02d-%02dT%02d:%02d:%02d', y, m, d, math.floor(sod / 3600),
+    math.floor(sod % 3600 / 60), sod % 60)
+  if ms % 1000 > 0 then out = out .. string.format('.%03d', ms % 1000) end
+  return out .. 'Z'
+end
+-- A session the queue ends (its lease lost, its wait timed out, its hold expired) has its record ended in this
+-- same step, as SessionService would (state and reason are SessionState's and SessionEvent's wire names). The
+-- replica that runs the step also ends it when the reply arrives, but a reply can be lost (a command timeout while
+-- Redis was paused, a cut connection), and when the session's own replica is dead no one else would ever learn of
+-- it: its record would say queued with no place in the queue (checker smoke seed 1). A final record is not touched.
+local LIVE = {queued = true, created = true, running = true}
+local function endRecord(sid, state, reason)
+  local key = RECORD_PREFIX .. sid
+  if redis.call('TYPE', key).ok ~= 'hash' then return end
+  local s = redis.call('HGET', key, 'state')
+  if s and LIVE[s] then
+    redis.call('HSET', key, 'state', state, 'reason', reason, 'updated_at', isoTime(now))
+    redis.call('PEXPIRE', key, FINAL_TTL)
+  end
+end
+local function lost(sid)
+  change('lease_lost', sid)
+  endRecord(sid, 'closed', 'lease_lost')
 end
 -- The smallest rank (0-based, at the moment of removal) of any waiter removed in this step: every waiter at or
 -- behind it afterwards moved up, every waiter ahead of it did not.
@@ -120,17 +162,18 @@ redis.call('ZREMRANGEBYSCORE', LEFT, '-inf', now)
 
 -- Reclaim: dead leases, timed-out waits, expired holds; then tell holders whose end is near.
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', H, '-inf', now)) do
-  redis.call('ZREM', H, sid); dropHold(sid); change('lease_lost', sid)
+  redis.call('ZREM', H, sid); dropHold(sid); lost(sid)
   redis.call('ZADD', RECLAIMED, now + reclaimNotice, sid)
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', WL, '-inf', now)) do
-  dropWait(sid); change('lease_lost', sid)
+  dropWait(sid); lost(sid)
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', WD, '-inf', now)) do
-  dropWait(sid); change('timeout', sid)
+  dropWait(sid); change('timeout', sid); endRecord(sid, 'error', 'timeout')
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', HD, '-inf', now)) do
-  redis.call('ZREM', H, sid); dropHold(sid); change('hold_expired', sid)
+  redis.call('ZREM', H, sid); dropHold(sid)
+  change('hold_expired', sid); endRecord(sid, 'closed', 'session_expired')
   redis.call('ZADD', RECLAIMED, now + reclaimNotice, sid)
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', EX, '-inf', now)) do
@@ -191,13 +234,13 @@ elseif op == 'renew' then
     elseif i <= lastGranted and redis.call('ZSCORE', W, sid) then
       -- Told it holds, found waiting: this primary never had its grant (a failover). It must not go on believing
       -- it holds while the queue may grant the slot to another: it leaves, told its lease was lost.
-      dropWait(sid); change('lease_lost', sid)
+      dropWait(sid); lost(sid)
     elseif redis.call('ZSCORE', W, sid) then
       redis.call('ZADD', WL, now + lease, sid)
     elseif redis.call('ZSCORE', LEFT, sid) then
       change('left_waiting', sid)
     elseif not reported[sid] then
-      change('lease_lost', sid)
+      lost(sid)
     end
   end
   promote()

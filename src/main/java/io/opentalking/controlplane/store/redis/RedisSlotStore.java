@@ -13,6 +13,7 @@ import io.opentalking.controlplane.queue.QueueStatus;
 import io.opentalking.controlplane.queue.QueueStatusReader;
 import io.opentalking.controlplane.queue.SlotStore;
 import io.opentalking.controlplane.queue.Transition;
+import io.opentalking.controlplane.sessions.SessionService;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -32,6 +33,8 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
             RedisKeys.STATUS_HASH, RedisKeys.EPOCH, RedisKeys.QUIET,
             RedisKeys.LEFT, RedisKeys.PRIMARY, RedisKeys.RECLAIMED};
 
+    /** A record the step itself ends (see slot_queue.lua) lives as long as one SessionService ends. */
+    private static final String FINAL_RECORD_TTL_MS = Long.toString(SessionService.FINAL_TTL.toMillis());
     private static final String STATUS_READ = "queue status read";
     private static final System.Logger LOG = System.getLogger(RedisSlotStore.class.getName());
 
@@ -140,7 +143,7 @@ final class RedisSlotStore implements SlotStore, QueueStatusReader {
     private Transition step(String op, QueueLimits l, Collection<String> ids) {
         List<String> args = new ArrayList<>(List.of(op, Integer.toString(l.slots()), Integer.toString(l.maxQueue()),
                 Long.toString(l.leaseMs()), Long.toString(l.waitTimeoutMs()), Long.toString(l.maxHoldMs()),
-                Long.toString(l.expiringNoticeMs()), knownEpoch));
+                Long.toString(l.expiringNoticeMs()), knownEpoch, RedisKeys.SESSION_PREFIX, FINAL_RECORD_TTL_MS));
         args.addAll(ids);
         String what = "queue step " + op;
         String json;
