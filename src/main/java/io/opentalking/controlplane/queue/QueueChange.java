@@ -28,7 +28,8 @@ public sealed interface QueueChange {
     /**
      * Renewal found the session holding a slot though its record does not say so: a grant whose record write was
      * lost (a failover kept the earlier write to the queue and dropped the later one to the record), or one whose
-     * record is being written right now. The record catches up; the client was told by the grant itself.
+     * record is being written right now, or a grant made by a step whose reply no replica read (a command timeout,
+     * a cut connection). The record catches up, and the grant is told again: in the last case no client heard it.
      */
     record Holding(String sessionId) implements QueueChange {
     }

@@ -214,7 +214,8 @@ public final class SlotQueue implements AutoCloseable {
             case QueueChange.SessionMissing x -> SessionEvent.expired(x.sessionId(), SessionEvent.SESSION_MISSING);
             case QueueChange.Expiring x -> SessionEvent.expiring(x.sessionId(), x.remainingSec());
             case QueueChange.Left l -> null;
-            case QueueChange.Holding h -> null;
+            // Possibly told already (a lost record write); a second slot_acquired costs less than none.
+            case QueueChange.Holding h -> SessionEvent.queued(h.sessionId(), 0, SessionEvent.SLOT_ACQUIRED);
         };
         if (e != null) {
             events.publish(c.sessionId(), e);

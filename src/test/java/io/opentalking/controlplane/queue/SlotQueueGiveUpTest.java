@@ -201,11 +201,12 @@ class SlotQueueGiveUpTest {
     }
 
     @Test
-    void aHolderWhoseRecordSaysQueuedIsReportedHoldingWithoutAnEvent() {
+    void aHolderWhoseRecordSaysQueuedIsReportedHoldingAndToldItsGrantAgain() {
         long leaseMs = 3_000;
         RecordingEventBus bus = new RecordingEventBus();
         List<QueueChange> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        // The record of x still says queued: its "created" was lost (a failover) after the store granted it.
+        // The record of x still says queued: its "created" was lost (a failover) after the store granted it, or the
+        // step that granted it had its reply lost and no client was told.
         try (SlotQueue q = new SlotQueue(new MemorySlotStore(clock), ids -> Map.of(), config(leaseMs), bus, clock)) {
             q.addListener(new QueueListener() {
                 @Override
@@ -219,7 +220,8 @@ class SlotQueueGiveUpTest {
             clock.advanceMillis(leaseMs / 3);
             q.renewOwned();
             assertThat(seen).containsExactly(new QueueChange.Holding("x"));
-            assertThat(bus.of("x")).as("the grant told the client; nothing more").hasSize(eventsAfterGrant);
+            assertThat(bus.of("x")).as("the grant told once more").hasSize(eventsAfterGrant + 1)
+                    .last().isEqualTo(SessionEvent.queued("x", 0, SessionEvent.SLOT_ACQUIRED));
         }
     }
 
