@@ -167,14 +167,37 @@ public final class SessionService implements QueueListener {
         Optional<Integer> position = Optional.empty();
         if (s.state() == SessionState.QUEUED) {
             try {
-                if (queue.membership(id) instanceof Membership.Waiting w) {
+                Membership m = queue.membership(id);
+                if (m instanceof Membership.Waiting w) {
                     position = Optional.of(w.position());
+                } else if (m instanceof Membership.Absent && orphaned(s)) {
+                    return new SessionView(endOrphan(s), Optional.empty());
                 }
             } catch (StoreException e) {
                 LOG.log(System.Logger.Level.DEBUG, "queue position unavailable for {0}", id);
             }
         }
         return new SessionView(s, position);
+    }
+
+    /**
+     * A record that has said queued for longer than two leases while the queue has no place for it: its place was
+     * lost while its replica was dead (the replica died between writing the record and asking the queue, or a
+     * failover dropped the place and the replica with it). A live replica would have found the loss at its next
+     * renewal (every third of a lease) and ended the record; a cut-off one gave it up locally before its lease ran
+     * out. Nobody else will end it, so the read that finds it does. The place cannot come back: a session asks the
+     * queue once, right after its record is written.
+     */
+    private boolean orphaned(Session s) {
+        Duration after = queueCfg.lease().multipliedBy(2).plusSeconds(1);
+        return queueCfg.isSlotModel(s.model()) && s.updatedAt().plus(after).isBefore(clock.instant());
+    }
+
+    private Session endOrphan(Session s) {
+        LOG.log(System.Logger.Level.WARNING, "session {0} said queued with no place in the queue; closing it", s.id());
+        events.publish(s.id(), SessionEvent.expired(s.id(), SessionEvent.LEASE_LOST));
+        end(s.id(), SessionState.CLOSED, SessionEvent.LEASE_LOST);
+        return find(s.id());
     }
 
     public Session start(String id) {

@@ -341,4 +341,33 @@ class SessionServiceStoreFaultTest {
         assertThat(eventsOf(waiter.id())).as("its stream is told it closed")
                 .contains(SessionEvent.closed(waiter.id(), "closed"));
     }
+
+    @Test
+    void aQueuedRecordWithNoPlaceInTheQueueIsClosedByTheReadThatFindsItTwoLeasesOn() {
+        service.create(FLASHTALK);
+        // A replica wrote this record, then died before it asked the queue: no one renews or ends it.
+        Session orphan = new Session("orphan-1", "flashtalk", "demo-avatar", SessionState.QUEUED, clock.instant(),
+                clock.instant(), "", Map.of());
+        repo.create(orphan, TTL);
+        Session waiter = service.create(FLASHTALK);
+        // Two leases (15 s each) and a second: a live replica would have ended it; the waiter is renewed meanwhile.
+        for (int i = 0; i < 6; i++) {
+            clock.advanceMillis(5_000);
+            queue.renewOwned();
+        }
+        assertThat(service.get(orphan.id()).session().state()).as("two leases on, not yet")
+                .isEqualTo(SessionState.QUEUED);
+        clock.advanceMillis(1_001);
+        queue.renewOwned();
+        SessionView v = service.get(orphan.id());
+        assertThat(v.session().state()).isEqualTo(SessionState.CLOSED);
+        assertThat(v.session().stateReason()).isEqualTo(SessionEvent.LEASE_LOST);
+        assertThat(repo.find(orphan.id()).orElseThrow().state()).as("recorded, not only answered")
+                .isEqualTo(SessionState.CLOSED);
+        assertThat(eventsOf(orphan.id())).containsExactly(SessionEvent.expired(orphan.id(), SessionEvent.LEASE_LOST),
+                SessionEvent.closed(orphan.id(), "closed"));
+        assertThat(service.get(waiter.id()).session().state()).as("a waiter with its place, however long it waits")
+                .isEqualTo(SessionState.QUEUED);
+        assertThat(service.get(waiter.id()).queuePosition()).contains(1);
+    }
 }
