@@ -122,16 +122,34 @@ final class ConnectionBudget implements Connection.Listener, AutoCloseable {
 
     /**
      * At shutdown: closes every connection that has no complete request (still sending its headers, or idle
-     * between requests), so only complete requests get the grace period.
+     * between requests), or that has answered its last one and waits for the client to hang up, so only complete
+     * requests get the grace period.
      */
     void cutIncomplete() {
         for (Connection c : open.keySet()) {
             // A connection streaming an answer may have its parser back at the start already: it is not idle.
-            if (c instanceof HttpConnection hc && hc.getParser().inHeaderState() && !handling(hc)) {
+            if (c instanceof HttpConnection hc && (hc.getParser().inHeaderState() || closing(hc.getParser()))
+                    && !handling(hc)) {
                 cutAtShutdown.incrementAndGet();
                 hc.getEndPoint().close();
             }
         }
+    }
+
+    /**
+     * While the listener stops: connections that finish their answer are closed as soon as they are idle (every
+     * 50 ms), so the stop waits for answers, not for keep-alive clients to hang up. Jetty's own way (a short idle
+     * timeout on every connection) also cut answers that were quiet for a while.
+     */
+    void cutIdleWhileStopping() {
+        if (sweeper != null) {
+            sweeper.scheduleWithFixedDelay(this::cutIncomplete, 0, 50, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Answered with the connection's end (as Jetty does for every answer once the stop began). */
+    private static boolean closing(HttpParser p) {
+        return p.isState(HttpParser.State.CLOSE) || p.isState(HttpParser.State.CLOSED);
     }
 
     private static boolean handling(HttpConnection hc) {
