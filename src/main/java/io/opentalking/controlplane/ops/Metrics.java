@@ -22,6 +22,7 @@ import io.opentalking.controlplane.queue.QueueStatusReader;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /** Prometheus metrics through Micrometer: models, probes, queue, store errors, HTTP requests. */
@@ -29,6 +30,8 @@ public final class Metrics implements ProbeObserver, QueueListener, RequestObser
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Clock clock;
     private final MultiGauge modelConnected;
+    /** Held while the model rows change and while a scrape reads them. */
+    private final ReentrantLock rows = new ReentrantLock();
     private final Counter grants;
     private final Counter timeouts;
     private final Counter leaseLosses;
@@ -111,9 +114,16 @@ public final class Metrics implements ProbeObserver, QueueListener, RequestObser
 
     @Override
     public void snapshotTaken(ModelsSnapshot snapshot) {
-        modelConnected.register(snapshot.statuses().stream().map(s -> MultiGauge.Row.of(
-                Tags.of("model", s.id(), "backend", s.backend().wireName(), "reason", s.reason().wireName()),
-                s.connected() ? 1 : 0)).toList(), true);
+        // MultiGauge adds the new rows before it removes the old: a scrape in between saw a model twice, once per
+        // reason (MetricsIT in CI). Scrapes and row changes take turns.
+        rows.lock();
+        try {
+            modelConnected.register(snapshot.statuses().stream().map(s -> MultiGauge.Row.of(
+                    Tags.of("model", s.id(), "backend", s.backend().wireName(), "reason", s.reason().wireName()),
+                    s.connected() ? 1 : 0)).toList(), true);
+        } finally {
+            rows.unlock();
+        }
     }
 
     @Override
@@ -172,6 +182,11 @@ public final class Metrics implements ProbeObserver, QueueListener, RequestObser
     }
 
     public String scrape() {
-        return registry.scrape();
+        rows.lock();
+        try {
+            return registry.scrape();
+        } finally {
+            rows.unlock();
+        }
     }
 }
