@@ -196,8 +196,7 @@ public final class SessionService implements QueueListener {
     private Session endOrphan(Session s) {
         LOG.log(System.Logger.Level.WARNING, "session {0} said queued with no place in the queue; closing it", s.id());
         events.publish(s.id(), SessionEvent.expired(s.id(), SessionEvent.LEASE_LOST));
-        end(s.id(), SessionState.CLOSED, SessionEvent.LEASE_LOST);
-        return find(s.id());
+        return end(s.id(), SessionState.CLOSED, SessionEvent.LEASE_LOST).orElseThrow(SessionRejected.NotFound::new);
     }
 
     public Session start(String id) {
@@ -340,11 +339,15 @@ public final class SessionService implements QueueListener {
         }
     }
 
-    /** Ends a live session; publishes {@code session.closed} only if this call is what ended it. */
-    private void end(String id, SessionState state, String reason) {
+    /**
+     * Ends a live session; publishes {@code session.closed} only if this call is what ended it. Answers the record as
+     * it is afterwards, empty when it is gone.
+     */
+    private Optional<Session> end(String id, SessionState state, String reason) {
         Optional<Session> after = repo.transition(id, LIVE, state, reason, FINAL_TTL);
         live.release(id);
         after.filter(s -> s.state() == state && s.stateReason().equals(reason))
                 .ifPresent(s -> events.publish(id, SessionEvent.closed(id, s.state().wireName())));
+        return after;
     }
 }
