@@ -92,7 +92,8 @@ local function isoTime(ms)
   return out .. 'Z'
 end
 -- A session the queue ends (its lease lost, its wait timed out, its hold expired) has its record ended in this
--- same step, as SessionService would (state and reason are SessionState's and SessionEvent's wire names). The
+-- same step, as SessionService would (state and reason are SessionState's and SessionEvent's wire names; the
+-- record's twin transition is session_transition.lua, which one script cannot call from another). The
 -- replica that runs the step also ends it when the reply arrives, but a reply can be lost (a command timeout while
 -- Redis was paused, a cut connection), and when the session's own replica is dead no one else would ever learn of
 -- it: its record would say queued with no place in the queue (checker smoke seed 1). A final record is not touched.
@@ -106,9 +107,12 @@ local function endRecord(sid, state, reason)
     redis.call('PEXPIRE', key, FINAL_TTL)
   end
 end
-local function lost(sid)
-  change('lease_lost', sid)
-  endRecord(sid, 'closed', 'lease_lost')
+-- Each change that ends a session, and the state and reason its record ends with.
+local ENDS = {lease_lost = {'closed', 'lease_lost'}, timeout = {'error', 'timeout'},
+  hold_expired = {'closed', 'session_expired'}}
+local function ended(kind, sid)
+  change(kind, sid)
+  endRecord(sid, ENDS[kind][1], ENDS[kind][2])
 end
 -- The smallest rank (0-based, at the moment of removal) of any waiter removed in this step: every waiter at or
 -- behind it afterwards moved up, every waiter ahead of it did not.
@@ -162,18 +166,17 @@ redis.call('ZREMRANGEBYSCORE', LEFT, '-inf', now)
 
 -- Reclaim: dead leases, timed-out waits, expired holds; then tell holders whose end is near.
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', H, '-inf', now)) do
-  redis.call('ZREM', H, sid); dropHold(sid); lost(sid)
+  redis.call('ZREM', H, sid); dropHold(sid); ended('lease_lost', sid)
   redis.call('ZADD', RECLAIMED, now + reclaimNotice, sid)
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', WL, '-inf', now)) do
-  dropWait(sid); lost(sid)
+  dropWait(sid); ended('lease_lost', sid)
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', WD, '-inf', now)) do
-  dropWait(sid); change('timeout', sid); endRecord(sid, 'error', 'timeout')
+  dropWait(sid); ended('timeout', sid)
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', HD, '-inf', now)) do
-  redis.call('ZREM', H, sid); dropHold(sid)
-  change('hold_expired', sid); endRecord(sid, 'closed', 'session_expired')
+  redis.call('ZREM', H, sid); dropHold(sid); ended('hold_expired', sid)
   redis.call('ZADD', RECLAIMED, now + reclaimNotice, sid)
 end
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', EX, '-inf', now)) do
@@ -234,13 +237,13 @@ elseif op == 'renew' then
     elseif i <= lastGranted and redis.call('ZSCORE', W, sid) then
       -- Told it holds, found waiting: this primary never had its grant (a failover). It must not go on believing
       -- it holds while the queue may grant the slot to another: it leaves, told its lease was lost.
-      dropWait(sid); lost(sid)
+      dropWait(sid); ended('lease_lost', sid)
     elseif redis.call('ZSCORE', W, sid) then
       redis.call('ZADD', WL, now + lease, sid)
     elseif redis.call('ZSCORE', LEFT, sid) then
       change('left_waiting', sid)
     elseif not reported[sid] then
-      lost(sid)
+      ended('lease_lost', sid)
     end
   end
   promote()
