@@ -12,10 +12,11 @@ if [ ! -f "$jar" ] || [ -n "$(find src pom.xml examples -newer "$jar" -print -qu
   ./mvnw -q -B package -DskipTests
 fi
 
-# Recommended JVM flags (measured with bench/run.sh, see README "Performance"): a small heap and the serial
-# collector keep the resident memory low; the AppCDS archive (written by the first start, re-created when the
-# jar changes) roughly halves start-up. Override with JAVA_OPTS.
-flags="-Xms32m -Xmx64m -Xmn16m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m"
+# Recommended JVM flags (measured with bench/run.sh, see README "Where the memory goes"): a 64 MB heap that G1
+# commits only as the load needs it, and C2 without C1's profiled tier, keep the resident memory low; the AppCDS
+# archive (written by the first start, re-created when the jar changes) roughly halves start-up. Override with
+# JAVA_OPTS.
+flags="-Xms16m -Xmx64m -XX:+UseG1GC -XX:MaxNewSize=12m -XX:-TieredCompilation -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m"
 flags="$flags -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 flags="$flags -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=target/opentalking-controlplane.jsa -Xlog:cds=off"

@@ -8,21 +8,27 @@ REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 JAR="$REPO_DIR/target/opentalking-controlplane.jar"
 
 # The JVM flags proposed for the README (measured with bench/run.sh and Native Memory Tracking on the 2-core
-# machine; the breakdown is in the README):
-#   -Xms32m -Xmx64m -Xmn16m -XX:+UseSerialGC   the live heap after the load is ~16 MB, and the protection caps'
-#                                      worst case adds ~26 MB (README "Limits and protection"): the 48 MB old
-#                                      generation holds both (-Xmx48m measured less RSS but left no room for the
-#                                      caps). A fixed young generation: the live set is small, so its collections
-#                                      are short; with -Xmx96m the old generation filled with dead promoted objects.
+# machine; the breakdown is in the README "Where the memory goes"):
+#   -Xms16m -Xmx64m -XX:+UseG1GC       the live heap after the load is ~12-19 MB, and the protection caps' worst case
+#                                      adds ~26 MB (README "Limits and protection"): the 64 MB maximum holds both.
+#                                      G1 commits what the load needs (~44 MB after it) and reclaims old garbage
+#                                      concurrently; the serial collector's old generation grew with promoted
+#                                      garbage until it filled the whole 64 MB (heap 62-64 MB vs G1's 43 MB, same
+#                                      load). With C2's slower warm-up, G1 costs 7-27 % of the session-cycle
+#                                      throughput; the polling routes held (bench/flags-compare.sh).
+#   -XX:MaxNewSize=12m                 G1 otherwise grew its young generation to 22-34 MB on a busy machine (the
+#                                      heap then committed 58-61 MB); capped, it committed 40-43 MB (nmt-breakdown.sh)
+#   -XX:-TieredCompilation             C2 only: C1's profiled code and the compile bursts of both tiers cost the
+#                                      Redis-store server ~20 MB (code cache 19 -> 8 MB, compiler arenas 10 -> 1-2
+#                                      MB); start-up ~150 ms longer, steady throughput the same; the first seconds
+#                                      under load run interpreted longer (the bench warms up before it measures)
 #   -Xss512k                           smaller stacks for the few platform threads (requests run on virtual ones)
-#   -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m   bound the worst case (the load uses ~17 MB of code)
-#   -XX:TrimNativeHeapInterval=1000    give back what the JIT freed to glibc (C2's arenas reach ~18 MB while it
-#                                      compiles the load's paths and are freed seconds later; JDK 17.0.9+ / 21.0.1+)
+#   -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m   bound the worst case (the load uses ~8 MB of code)
+#   -XX:TrimNativeHeapInterval=1000    give back what the JIT freed to glibc (JDK 17.0.9+ / 21.0.1+)
 #   -XX:+ExitOnOutOfMemoryError        exit (and be restarted) rather than limp
 # and MALLOC_ARENA_MAX=2 in the environment (fewer glibc arenas for the JIT and Netty threads).
-# C2 stays on: -XX:TieredStopAtLevel=1 starts ~0.4 s faster and saves ~30 MB more, but /models falls from ~0.85
-# to ~0.65 of the baseline (run.sh prints the start-up with it for contrast). Override with BENCH_JVM_FLAGS.
-RECOMMENDED_JVM_FLAGS="-Xms32m -Xmx64m -Xmn16m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
+# Override with BENCH_JVM_FLAGS.
+RECOMMENDED_JVM_FLAGS="-Xms16m -Xmx64m -XX:+UseG1GC -XX:MaxNewSize=12m -XX:-TieredCompilation -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 JVM_FLAGS="${BENCH_JVM_FLAGS-$RECOMMENDED_JVM_FLAGS}"
 

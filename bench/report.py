@@ -166,7 +166,7 @@ def render(path):
                  % (", AppCDS archive" if cds else "", v.get("startup_n", "?"), v.get("startup_all_ms", "?")),
                  fmt(st, 0) + " ms", "-", "-", "-", "-", "-", "< 1000 ms", verdict(st < 1000, "start-up")])
     for key, label in (("startup_nocds", "start-up without the AppCDS archive (contrast)"),
-                       ("startup_c1", "start-up with -XX:TieredStopAtLevel=1 added (C1 only; contrast)")):
+                       ("startup_tiered", "start-up with -XX:+TieredCompilation added (C1 and C2, the JDK default; contrast)")):
         x = num(v, key + "_mean_ms")
         if x == x:
             rows.append(["%s (mean of %s: %s ms)" % (label, v.get(key + "_n", "?"), v.get(key + "_all_ms", "?")),

@@ -267,7 +267,7 @@ startup_series() {
 startup_series startup "$JVM_FLAGS"
 if [ "$SMOKE" = 0 ]; then
   USE_CDS=0 startup_series startup_nocds "$JVM_FLAGS"
-  startup_series startup_c1 "$JVM_FLAGS -XX:TieredStopAtLevel=1"
+  startup_series startup_tiered "$JVM_FLAGS -XX:+TieredCompilation"
 fi
 put load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -126,7 +126,7 @@ class DeployManifestsTest {
                     .filter(f -> !f.contains("SharedArchive") && !f.startsWith("-Xlog:cds"))
                     .forEach(flags::add);
         }
-        assertThat(flags).contains("-Xmx64m", "-XX:+UseSerialGC");
+        assertThat(flags).contains("-Xmx64m", "-XX:+UseG1GC", "-XX:-TieredCompilation");
         List<String> command = new ArrayList<>();
         container().get("command").forEach(a -> command.add(a.asText()));
         assertThat(command).containsAll(flags).endsWith("-jar", "/app/opentalking-controlplane.jar");
@@ -135,7 +135,7 @@ class DeployManifestsTest {
     @Test
     void theMemoryRequestCoversTheMeasuredResidentSizeAndTheBudgetKeepsOneReplica() {
         JsonNode res = container().get("resources");
-        // README "Performance": ~110 MB resident idle, ~180 MB right after load with run.sh's flags.
+        // README "Performance": ~80 MB resident idle, ~140 MB right after load with run.sh's flags.
         assertThat(mebibytes(res.at("/requests/memory").asText())).isBetween(150L, 250L);
         assertThat(mebibytes(res.at("/limits/memory").asText())).isGreaterThan(250L);
         JsonNode pdb = BY_KIND.get("PodDisruptionBudget");
