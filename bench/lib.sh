@@ -257,6 +257,19 @@ wait_http() {
   return 1
 }
 
+# wait_redis_source <base url> <what>: a Redis-store server connects in the background; waits (bounded, 10 s) until
+# its /queue/status is served from Redis, or dies naming <what>.
+wait_redis_source() {
+  local src="" _
+  for _ in $(seq 1 200); do
+    src=$(curl -s -D - -o /dev/null "$1/queue/status" | tr -d '\r' \
+          | awk -F': ' 'tolower($1)=="x-queue-status-source" {print $2}')
+    [ "$src" = redis ] && return 0
+    sleep 0.05
+  done
+  bench_die "$2 never served /queue/status from Redis (got '$src')"
+}
+
 # wait_server <name> <port> [max seconds]: wait_http on /healthz of the server just started, or die with its log.
 wait_server() {
   local name="$1" port="$2" max_s="${3:-60}"

@@ -28,7 +28,7 @@ NO_RATE_LIMIT=(OPENTALKING_SESSION_RATE=1000000 OPENTALKING_SESSION_BURST=100000
 rps() { awk '/^Requests\/sec:/ {printf "%d", $2}'; }
 
 measure() {  # measure <name> <flags>: one server, the load, the figures into $RESULTS_DIR/<name>.kv
-  local name="$1" flags="$2 $SHARED_FLAGS -XX:NativeMemoryTracking=summary" rp sp pid u kv r src
+  local name="$1" flags="$2 $SHARED_FLAGS -XX:NativeMemoryTracking=summary" rp sp pid u kv r
   kv="$RESULTS_DIR/$name.kv"
   rp=$(free_port); sp=$(free_port)
   start_redis "$rp"
@@ -37,14 +37,7 @@ measure() {  # measure <name> <flags>: one server, the load, the figures into $R
     OPENTALKING_FLASHTALK_SLOTS=64 OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0
   wait_server "$name" "$sp" 90
   pid=${SERVER_PIDS[$name]}; u="http://127.0.0.1:$sp"
-  src=""
-  for _ in $(seq 1 200); do
-    src=$(curl -s -D - -o /dev/null "$u/queue/status" | tr -d '\r' \
-          | awk -F': ' 'tolower($1)=="x-queue-status-source" {print $2}')
-    [ "$src" = redis ] && break
-    sleep 0.05
-  done
-  [ "$src" = redis ] || bench_die "set $name never served /queue/status from Redis (got '$src')"
+  wait_redis_source "$u" "set $name"
   bench_log "$name: load"
   wrk -t2 -c64 -d3s "$u/queue/status" >/dev/null 2>&1 || true
   wrk -t2 -c64 -d3s "$u/healthz" >/dev/null 2>&1 || true

@@ -97,15 +97,7 @@ wait_server mem "$MEM_PORT" 90
 wait_server redis "$RED_PORT" 90
 [ "$SMOKE" = 1 ] || wait_server defaults "$DEF_PORT" 90
 
-# The Redis instance connects in the background: wait (bounded) until /queue/status is served from Redis.
-src=""
-for _ in $(seq 1 200); do
-  src=$(curl -s -D - -o /dev/null "http://127.0.0.1:$RED_PORT/queue/status" | tr -d '\r' \
-        | awk -F': ' 'tolower($1)=="x-queue-status-source" {print $2}')
-  [ "$src" = redis ] && break
-  sleep 0.05
-done
-[ "$src" = redis ] || bench_die "the Redis-backed server never served /queue/status from Redis (got '$src')"
+wait_redis_source "http://127.0.0.1:$RED_PORT" "the Redis-backed server"
 
 sleep 1
 put rss_idle "$(rss_mb "${SERVER_PIDS[mem]}")"
