@@ -7,8 +7,8 @@
 #   e.g. bash bench/flags-compare.sh serial "-Xms32m -Xmx64m -Xmn16m -XX:+UseSerialGC" \
 #                                    g1-c2 "-Xms16m -Xmx64m -XX:+UseG1GC -XX:-TieredCompilation"
 #
-# Each FLAGS is followed by the flags every set shares (stack, code cache and metaspace bounds, native-heap trim,
-# exit on OOM; see lib.sh). Rows per round and set: /healthz and /models on the memory store, /queue/status on the
+# Each FLAGS is followed by lib.sh's BOUND_JVM_FLAGS (stack, code cache and metaspace bounds, native-heap trim,
+# exit on OOM). Rows per round and set: /healthz and /models on the memory store, /queue/status on the
 # Redis store (wrk -t2 -c64), POST+DELETE /sessions cycles on both (wrk -t2 -c16, session_cycle.lua). Prints each
 # round, the mean per set, and each server's VmRSS after the last round.
 # shellcheck source=bench/lib.sh
@@ -32,31 +32,28 @@ bench_init flags-compare
 need_cmd wrk wrk
 build_if_needed
 
-SHARED_FLAGS="-Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
-NO_RATE_LIMIT=(OPENTALKING_SESSION_RATE=1000000 OPENTALKING_SESSION_BURST=1000000)
 REDIS_PORT=$(free_port)
 start_redis "$REDIS_PORT"
+redis_store_env "$REDIS_PORT"
 
 NAMES=()
 declare -A MEM_PORT RED_PORT
 while [ $# -ge 2 ]; do
-  name="$1"; flags="$2 $SHARED_FLAGS"; shift 2
+  name="$1"; flags="$2 $BOUND_JVM_FLAGS"; shift 2
   [[ "$name" =~ ^[A-Za-z0-9_.-]+$ ]] || bench_die "a set's name is letters, digits, . _ - (got '$name')"
   NAMES+=("$name"); MEM_PORT[$name]=$(free_port); RED_PORT[$name]=$(free_port)
   echo "$name: $flags" >>"$RESULTS_DIR/flags.txt"
   JVM_FLAGS="$flags" start_server "mem-$name" "${MEM_PORT[$name]}" "${NO_RATE_LIMIT[@]}"
-  JVM_FLAGS="$flags" start_server "redis-$name" "${RED_PORT[$name]}" "${NO_RATE_LIMIT[@]}" \
-    OPENTALKING_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" OPENTALKING_FLASHTALK_WS_URL=ws://127.0.0.1:9/x \
-    OPENTALKING_FLASHTALK_SLOTS=64 OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0
+  JVM_FLAGS="$flags" start_server "redis-$name" "${RED_PORT[$name]}" "${NO_RATE_LIMIT[@]}" "${REDIS_STORE_ENV[@]}"
 done
 for name in "${NAMES[@]}"; do
   wait_server "mem-$name" "${MEM_PORT[$name]}" 90
   wait_server "redis-$name" "${RED_PORT[$name]}" 90
 done
 
-# rps <url> <s> [connections] [lua model]: requests per second of one wrk run (a cycle is two requests: halved).
+# rps <s> <url> <connections> [lua model]: requests per second of one wrk run (a cycle is two requests: halved).
 rps() {
-  local url="$1" s="$2" c="${3:-64}" model="${4:-}" out
+  local s="$1" url="$2" c="$3" model="${4:-}" out
   if [ -n "$model" ]; then
     out=$(wrk -t2 -c"$c" -d"${s}s" -s "$BENCH_DIR/session_cycle.lua" "$url" -- "$model" 2>&1 || true)
     printf '%s\n' "$out" | awk '/^Requests\/sec:/ {printf "%d", $2 / 2}'
@@ -67,7 +64,7 @@ rps() {
 }
 
 ROWS=(healthz queue_status models mock_cycles slot_cycles)
-row_url() {  # row_url <row> <set>: the URL, connections and model of one row
+row_url() {  # row_url <row> <set>: the URL, connections and (cycles) model of one row, as rps takes them
   local m="http://127.0.0.1:${MEM_PORT[$2]}" r="http://127.0.0.1:${RED_PORT[$2]}"
   case "$1" in
     healthz) echo "$m/healthz 64" ;;
@@ -86,7 +83,7 @@ for name in "${NAMES[@]}"; do
   case "$body" in *'"session_id"'*) ;; *) bench_die "set $name: POST /sessions on the Redis store failed: $body" ;; esac
   for row in "${ROWS[@]}"; do
     # shellcheck disable=SC2046
-    rps $(row_url "$row" "$name" | awk '{print $1, 3, $2, $3}') >/dev/null
+    rps 3 $(row_url "$row" "$name") >/dev/null
   done
 done
 
@@ -97,7 +94,7 @@ for r in $(seq 1 "$ROUNDS"); do
     printf '%-6s %-16s' "$r" "$name"
     for row in "${ROWS[@]}"; do
       # shellcheck disable=SC2046
-      v=$(rps $(row_url "$row" "$name" | awk -v s="$DURATION" '{print $1, s, $2, $3}'))
+      v=$(rps "$DURATION" $(row_url "$row" "$name"))
       [ -n "$v" ] || bench_die "set $name, row $row: no answer during the wrk run"
       printf ' %13s' "$v"
     done
@@ -109,8 +106,8 @@ echo
 printf '%-6s %-16s' mean set; printf ' %13s' "${ROWS[@]}"; printf ' %9s %9s\n' rss_mem rss_redis
 for name in "${NAMES[@]}"; do
   printf '%-6s %-16s' "" "$name"
-  awk -v n="$name" '$2 == n { for (i = 3; i <= NF; i++) { s[i] += $i }; k++ }
-       END { for (i = 3; i <= 7; i++) printf " %13d", s[i] / k }' "$RESULTS_DIR/rounds.txt"
+  awk -v n="$name" '$2 == n { for (i = 3; i <= NF; i++) { s[i] += $i }; k++; nf = NF }
+       END { for (i = 3; i <= nf; i++) printf " %13d", s[i] / k }' "$RESULTS_DIR/rounds.txt"
   printf ' %6s MB %6s MB\n' "$(rss_mb "${SERVER_PIDS[mem-$name]}")" "$(rss_mb "${SERVER_PIDS[redis-$name]}")"
 done
 bench_log "raw results: $RESULTS_DIR"

@@ -20,15 +20,17 @@ JAR="$REPO_DIR/target/opentalking-controlplane.jar"
 #                                      heap then committed 58-61 MB); capped, it committed 40-43 MB (nmt-breakdown.sh)
 #   -XX:-TieredCompilation             C2 only: C1's profiled code and the compile bursts of both tiers cost the
 #                                      Redis-store server ~20 MB (code cache 19 -> 8 MB, compiler arenas 10 -> 1-2
-#                                      MB); start-up ~150 ms longer, steady throughput the same; the first seconds
-#                                      under load run interpreted longer (the bench warms up before it measures)
+#                                      MB); start-up ~130 ms longer; the first seconds under load run interpreted
+#                                      longer (the bench warms up before it measures)
 #   -Xss512k                           smaller stacks for the few platform threads (requests run on virtual ones)
 #   -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m   bound the worst case (the load uses ~8 MB of code)
 #   -XX:TrimNativeHeapInterval=1000    give back what the JIT freed to glibc (JDK 17.0.9+ / 21.0.1+)
 #   -XX:+ExitOnOutOfMemoryError        exit (and be restarted) rather than limp
 # and MALLOC_ARENA_MAX=2 in the environment (fewer glibc arenas for the JIT and Netty threads).
-# Override with BENCH_JVM_FLAGS.
-RECOMMENDED_JVM_FLAGS="-Xms16m -Xmx64m -XX:+UseG1GC -XX:MaxNewSize=12m -XX:-TieredCompilation -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
+# Override with BENCH_JVM_FLAGS. BOUND_JVM_FLAGS are the bounds every flag set compared (flags-compare.sh,
+# nmt-breakdown.sh) keeps; only the heap, collector and compiler flags vary.
+BOUND_JVM_FLAGS="-Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
+RECOMMENDED_JVM_FLAGS="-Xms16m -Xmx64m -XX:+UseG1GC -XX:MaxNewSize=12m -XX:-TieredCompilation $BOUND_JVM_FLAGS"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 JVM_FLAGS="${BENCH_JVM_FLAGS-$RECOMMENDED_JVM_FLAGS}"
 
@@ -255,6 +257,16 @@ wait_http() {
     sleep 0.01
   done
   return 1
+}
+
+# Session cycles measure the queue and the store, not the per-address rate limit on POST /sessions.
+NO_RATE_LIMIT=(OPENTALKING_SESSION_RATE=1000000 OPENTALKING_SESSION_BURST=1000000)
+
+# redis_store_env <redis port>: sets REDIS_STORE_ENV to the benchmark's Redis-store server settings: that Redis,
+# flashtalk (an unreachable ws url: the slot queue, no GPU backend) with 64 slots and an unlimited queue.
+redis_store_env() {
+  REDIS_STORE_ENV=(OPENTALKING_REDIS_URL="redis://127.0.0.1:$1/0" OPENTALKING_FLASHTALK_WS_URL=ws://127.0.0.1:9/x
+                   OPENTALKING_FLASHTALK_SLOTS=64 OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0)
 }
 
 # wait_redis_source <base url> <what>: a Redis-store server connects in the background; waits (bounded, 10 s) until

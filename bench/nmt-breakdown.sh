@@ -7,7 +7,7 @@
 #   e.g. bash bench/nmt-breakdown.sh serial-tiered "-Xms32m -Xmx64m -Xmn16m -XX:+UseSerialGC" \
 #                                    g1-c2 "-Xms16m -Xmx64m -XX:+UseG1GC -XX:-TieredCompilation"
 #
-# Each FLAGS is followed by the flags every set shares (as bench/flags-compare.sh) and
+# Each FLAGS is followed by lib.sh's BOUND_JVM_FLAGS (as in bench/flags-compare.sh) and
 # -XX:NativeMemoryTracking=summary (which itself costs ~2 MB). The load: wrk -t2 -c64 on /queue/status and /healthz
 # (3 s each, then twice 2 + 10 s and 5 s), then 2 + 10 s of flashtalk session cycles (wrk -t2 -c16,
 # session_cycle.lua). NMT is read right after the load, VmRSS right after and 3 s later.
@@ -22,19 +22,15 @@ need_cmd wrk wrk
 build_if_needed
 [ -x "$JAVA_HOME/bin/jcmd" ] || bench_die "jcmd not found in $JAVA_HOME/bin (a JDK, not a JRE, is needed)"
 
-SHARED_FLAGS="-Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError"
-NO_RATE_LIMIT=(OPENTALKING_SESSION_RATE=1000000 OPENTALKING_SESSION_BURST=1000000)
-
 rps() { awk '/^Requests\/sec:/ {printf "%d", $2}'; }
 
 measure() {  # measure <name> <flags>: one server, the load, the figures into $RESULTS_DIR/<name>.kv
-  local name="$1" flags="$2 $SHARED_FLAGS -XX:NativeMemoryTracking=summary" rp sp pid u kv r
+  local name="$1" flags="$2 $BOUND_JVM_FLAGS -XX:NativeMemoryTracking=summary" rp sp pid u kv r
   kv="$RESULTS_DIR/$name.kv"
   rp=$(free_port); sp=$(free_port)
   start_redis "$rp"
-  JVM_FLAGS="$flags" start_server "$name" "$sp" "${NO_RATE_LIMIT[@]}" \
-    OPENTALKING_REDIS_URL="redis://127.0.0.1:$rp/0" OPENTALKING_FLASHTALK_WS_URL=ws://127.0.0.1:9/x \
-    OPENTALKING_FLASHTALK_SLOTS=64 OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0
+  redis_store_env "$rp"
+  JVM_FLAGS="$flags" start_server "$name" "$sp" "${NO_RATE_LIMIT[@]}" "${REDIS_STORE_ENV[@]}"
   wait_server "$name" "$sp" 90
   pid=${SERVER_PIDS[$name]}; u="http://127.0.0.1:$sp"
   wait_redis_source "$u" "set $name"

@@ -72,8 +72,6 @@ bench_log "results in $RESULTS_DIR (mode $MODE, ${DURATION}s runs, $CONNS connec
 REDIS_PORT=$(free_port); BASE_PORT=$(free_port); MEM_PORT=$(free_port); RED_PORT=$(free_port)
 DEF_PORT=$(free_port); SILENT_PORT=$(free_port); SIL_SRV_PORT=$(free_port)
 QREDIS_PORT=$(free_port); QA_PORT=$(free_port); QB_PORT=$(free_port)
-# The session cycles measure the queue and the store, not the per-address rate limit on POST /sessions.
-NO_RATE_LIMIT=(OPENTALKING_SESSION_RATE=1000000 OPENTALKING_SESSION_BURST=1000000)
 
 start_redis "$REDIS_PORT"
 
@@ -84,8 +82,8 @@ spawn "$RESULTS_DIR/server-baseline.log" - env -C "$REPO_DIR" \
 BASE_PID=$SPAWN_PID; SERVER_PIDS[baseline]=$BASE_PID
 
 start_server mem "$MEM_PORT" "${NO_RATE_LIMIT[@]}"
-start_server redis "$RED_PORT" "${NO_RATE_LIMIT[@]}" OPENTALKING_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
-  OPENTALKING_FLASHTALK_WS_URL=ws://127.0.0.1:9/x OPENTALKING_FLASHTALK_SLOTS=64 OPENTALKING_FLASHTALK_MAX_QUEUE_SIZE=0
+redis_store_env "$REDIS_PORT"
+start_server redis "$RED_PORT" "${NO_RATE_LIMIT[@]}" "${REDIS_STORE_ENV[@]}"
 if [ "$SMOKE" = 0 ]; then
   JVM_FLAGS="" USE_CDS=0 start_server defaults "$DEF_PORT"
 fi
